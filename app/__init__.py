@@ -1,0 +1,1 @@
+"""Batchdesk core: database, job engine and command line. Never imports Qt."""

@@ -1,0 +1,1 @@
+"""The `batchdesk` command line: the console, the worker, runs and job history."""

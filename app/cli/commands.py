@@ -1,0 +1,223 @@
+"""The commands other than import/export: console, schema, demo, worker, run, jobs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from app.cli.database import open_database
+from app.cli.errors import EXIT_OK, EXIT_RUN_FAILED, CommandFailed, UsageError
+from app.cli.output import emit_json, run_summary, table
+from app.cli.params import parse_assignments
+from app.engine import artifacts, history
+from app.engine.executor import execute
+from app.engine.registry import UnknownJobType, get_job_type, job_types
+from app.engine.runs import (
+    OptionsError,
+    RunNotFound,
+    claim,
+    enqueue,
+    get_run,
+    replay,
+    request_cancel,
+    run_json,
+)
+from app.engine.scheduler import DailyScheduler, enqueue_due
+from app.engine.status import RunStatus
+from app.engine.worker import Worker, WorkerPool, worker_name
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def gui(args: argparse.Namespace) -> int:
+    try:
+        from ui.app import run_console
+    except ImportError as exc:
+        raise CommandFailed(f"the console cannot start: {exc}") from None
+    return run_console(db=args.db, screenshot_dir=getattr(args, "screenshot", None))
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    open_database(args.db, seed_default=False)
+    print("database is up to date")
+    return EXIT_OK
+
+
+def demo(args: argparse.Namespace) -> int:
+    from app.demo import seed
+
+    engine = open_database(args.db, seed_default=False)
+    counts = seed(engine, small=args.small)
+    if args.json:
+        emit_json(counts)
+    else:
+        print("demo data: " + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
+    return EXIT_OK
+
+
+def worker(args: argparse.Namespace) -> int:
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    engine = open_database(args.db)
+    enqueue_due(engine)
+    pool = WorkerPool(engine, args.concurrency)
+    if args.once:
+        pool.start(until_empty=True)
+        pool.join()
+        return EXIT_OK
+    scheduler = DailyScheduler(engine)
+    scheduler.start()
+    pool.start()
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    print(f"worker running with {args.concurrency} threads; Ctrl+C stops it", flush=True)
+    stopped.wait()
+    scheduler.shutdown()
+    pool.stop()
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = open_database(args.db)
+    try:
+        job = get_job_type(args.type)
+    except UnknownJobType as exc:
+        raise UsageError(str(exc)) from None
+    params = parse_assignments(args.assignments, job)
+    return submit(engine, job.key, params, args)
+
+
+def submit(engine: Engine, job_key: str, params: dict[str, Any], args: argparse.Namespace, **extra: Any) -> int:
+    """Enqueue, optionally run here (--wait), print the run; exit code from its status."""
+    try:
+        run_id = enqueue(engine, job_key, params, workspace=args.workspace, run_date=parse_date(args.run_date), **extra)
+    except OptionsError as exc:
+        raise UsageError(str(exc)) from None
+    return report(engine, run_id, args)
+
+
+def report(engine: Engine, run_id: int, args: argparse.Namespace) -> int:
+    if getattr(args, "wait", False):
+        wait_for(engine, run_id)
+    data = run_json(engine, run_id)
+    if args.json:
+        emit_json(data)
+    else:
+        print(run_summary(data))
+    status = RunStatus(data["status"])
+    return EXIT_RUN_FAILED if status in (RunStatus.FAILED, RunStatus.STOPPED) else EXIT_OK
+
+
+def wait_for(engine: Engine, run_id: int) -> None:
+    """Run it in this process; if another worker took it first, follow it to its end."""
+    name = worker_name()
+    record = claim(engine, name, run_id)
+    if record is not None:
+        execute(engine, record, name)
+        return
+    follower = Worker(engine, name)
+    while not get_run(engine, run_id).status.finished:
+        follower.recover()
+        follower.stop_event.wait(0.2)
+
+
+def jobs_list(args: argparse.Namespace) -> int:
+    engine = open_database(args.db)
+    try:
+        flt = history.RunFilter(
+            types=[args.type] if args.type else [],
+            statuses=[RunStatus.parse(args.status)] if args.status else [],
+            modules=[args.module] if args.module else [],
+            users=[args.user] if args.user else [],
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    records = history.list_runs(engine, flt, limit=args.limit)
+    if args.json:
+        emit_json([run_json(engine, r.id) for r in records])
+        return EXIT_OK
+    rows = [[str(r.id), r.type, r.module or "", r.status.label, r.progress_text(), str(r.failed),
+             r.queued_at.strftime("%Y-%m-%d %H:%M"), r.initiated_by or ""] for r in records]
+    print(table(rows, ["ID", "TYPE", "MODULE", "STATUS", "PROGRESS", "FAILED", "QUEUED", "BY"]))
+    return EXIT_OK
+
+
+def _existing(engine: Engine, run_id: int) -> None:
+    try:
+        get_run(engine, run_id)
+    except RunNotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+def jobs_show(args: argparse.Namespace) -> int:
+    engine = open_database(args.db)
+    _existing(engine, args.id)
+    data = run_json(engine, args.id)
+    if args.json:
+        emit_json(data)
+    else:
+        print(run_summary(data))
+    return EXIT_OK
+
+
+def jobs_cancel(args: argparse.Namespace) -> int:
+    engine = open_database(args.db)
+    _existing(engine, args.id)
+    status = request_cancel(engine, args.id)
+    if status.finished and status is not RunStatus.STOPPED:
+        raise CommandFailed(f"run {args.id} already ended ({status.label}); nothing to cancel")
+    if args.json:
+        emit_json(run_json(engine, args.id))
+    else:
+        print(f"run {args.id}: " + ("cancelled" if status is RunStatus.STOPPED else "cancel requested; the worker stops it shortly"))
+    return EXIT_OK
+
+
+def jobs_replay(args: argparse.Namespace) -> int:
+    engine = open_database(args.db)
+    _existing(engine, args.id)
+    new_id = replay(engine, args.id, run_date=parse_date(args.run_date))
+    return report(engine, new_id, args)
+
+
+def _save_artifact(engine: Engine, run_id: int, kinds: tuple[str, ...], output: str, what: str) -> int:
+    _existing(engine, run_id)
+    with engine.connect() as conn:
+        found = next((a for kind in kinds if (a := artifacts.find(conn, run_id, kind)) is not None), None)
+    if found is None:
+        raise CommandFailed(f"run {run_id} has no {what}")
+    size = artifacts.save_to(engine, found, Path(output))
+    print(f"saved {what} of run {run_id} to {output} ({size:,} bytes)")
+    return EXIT_OK
+
+
+def jobs_failed_records(args: argparse.Namespace) -> int:
+    return _save_artifact(open_database(args.db), args.id, ("failed_records",), args.output, "failed-records file")
+
+
+def jobs_download(args: argparse.Namespace) -> int:
+    return _save_artifact(open_database(args.db), args.id, ("export", "error_report", "failed_records"), args.output, "file")
+
+
+def jobs_types(args: argparse.Namespace) -> int:
+    types: list[dict[str, Any]] = [{"key": j.key, "title": j.title, "category": j.category.value, "description": j.description,
+              "module": j.module, "schema": j.schema()} for j in job_types().values()]
+    if args.json:
+        emit_json(types)
+    else:
+        print(table([[t["key"], t["category"], t["title"]] for t in types], ["KEY", "CATEGORY", "TITLE"]))
+    return EXIT_OK

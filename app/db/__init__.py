@@ -1,0 +1,1 @@
+"""Database access: engine factory, schema, migrations and the named queries."""

@@ -1,0 +1,1 @@
+"""The job engine: job types, runs, the queue, workers, the scheduler and recovery."""

@@ -1,0 +1,127 @@
+"""Runs one claimed run to its true end status, with a heartbeat beside it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, and_, update
+
+from app.clock import utcnow
+from app.db import tables
+from app.engine import runs as run_store
+from app.engine.context import JobContext, JobStopped, RunLost
+from app.engine.records import RunRecord
+from app.engine.registry import UnknownJobType, get_job_type
+from app.engine.status import RunStatus
+
+log = logging.getLogger(__name__)
+table = tables.job_runs
+HEARTBEAT_SECONDS = 0.5
+
+
+class Heartbeat(threading.Thread):
+    """Proves the worker is alive and brings the cancel flag in from the database."""
+
+    def __init__(self, engine: Engine, ctx: JobContext, interval: float = HEARTBEAT_SECONDS) -> None:
+        super().__init__(name=f"heartbeat-{ctx.run_id}", daemon=True)
+        self.engine, self.ctx, self.interval = engine, ctx, interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                self.beat()
+            except Exception as exc:  # a dead database must not kill the job thread's reporting
+                log.warning("heartbeat for run %s failed: %s", self.ctx.run_id, exc)
+
+    def beat(self) -> None:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                update(table)
+                .where(and_(table.c.id == self.ctx.run_id, table.c.status == RunStatus.STARTED.value,
+                            table.c.worker == self.ctx.worker))
+                .values(heartbeat_at=utcnow())
+                .returning(table.c.cancel_requested)
+            ).first()
+        if row is None:
+            self.ctx.lost_event.set()
+        elif row.cancel_requested:
+            self.ctx.cancel_event.set()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def _summary(ctx: JobContext, status: RunStatus) -> str:
+    c = ctx.counters()
+    parts = [f"{c['processed']:,} processed"]
+    parts += [f"{c[name]:,} {name}" for name in ("created", "updated", "skipped", "failed") if c[name]]
+    if c["errors_count"]:
+        parts.append(f"{c['errors_count']:,} errors")
+    return f"{status.label}: " + ", ".join(parts)
+
+
+def final_status(ctx: JobContext) -> RunStatus:
+    """warning = finished, but some rows were skipped or failed (the counters say which)."""
+    if ctx.cancel_event.is_set():
+        return RunStatus.STOPPED
+    c = ctx.counters()
+    if c["failed"] or c["skipped"] or c["errors_count"] or ctx.warnings:
+        return RunStatus.WARNING
+    return RunStatus.COMPLETED
+
+
+def execute(
+    engine: Engine, run: RunRecord, worker: str,
+    on_context: Callable[[JobContext | None], None] | None = None,
+) -> RunStatus | None:
+    """Run the job; returns its end status, or None when the run was lost to recovery."""
+    try:
+        job = get_job_type(run.type)
+        options = job.parse_options(run.params)
+    except (UnknownJobType, ValidationError) as exc:
+        message = str(exc).splitlines()[0]
+        run_store.finish(engine, run.id, RunStatus.FAILED, error=message, message=f"Failed: {message}", worker=worker)
+        return RunStatus.FAILED
+    ctx = JobContext(engine, run, job, options, worker)
+    if on_context:
+        on_context(ctx)
+    heartbeat = Heartbeat(engine, ctx)
+    heartbeat.start()
+    error: str | None = None
+    try:
+        if ctx.checkpoint_state is not None:
+            ctx.log("Resuming from the last committed checkpoint", "warning")
+        job.run(ctx, options)
+        status = final_status(ctx)
+    except JobStopped:
+        status = RunStatus.STOPPED
+    except RunLost:
+        log.warning("run %s was recovered elsewhere; dropping it", run.id)
+        return None
+    except Exception as exc:
+        status = RunStatus.FAILED
+        error = f"{type(exc).__name__}: {exc}"
+        ctx.log("".join(traceback.format_exception(exc)).rstrip(), "error")
+    finally:
+        heartbeat.stop()
+        if on_context:
+            on_context(None)
+    try:
+        ctx.flush()
+    except Exception as exc:  # keep going: finishing the run matters more than the last counters
+        log.error("could not write final progress of run %s: %s", run.id, exc)
+    if status is RunStatus.STOPPED:
+        ctx.log("Stopped on request; work already done is kept", "warning")
+        ctx.flush()
+    message = _summary(ctx, status) if error is None else f"Failed: {error}"
+    result = ctx.result or None
+    if not run_store.finish(engine, run.id, status, error=error, message=message, result=result, worker=worker):
+        return None
+    return status
+

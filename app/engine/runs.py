@@ -1,0 +1,258 @@
+"""The life of a run in the database: enqueue, claim, finish, cancel, replay.
+
+Every state change is one short transaction that also sends the change notification, so
+any console or worker on the shared database sees it at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import socket
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.clock import today, utcnow
+from app.db import tables
+from app.engine import notify
+from app.engine.jobtype import JobType
+from app.engine.records import RunRecord, run_to_json
+from app.engine.registry import get_job_type
+from app.engine.status import RunStatus
+
+runs = tables.job_runs
+logs = tables.job_logs
+
+
+class OptionsError(ValueError):
+    """The parameters do not fit the job's options: a usage error, said in one line."""
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+def current_user() -> str:
+    return os.environ.get("BATCHDESK_USER") or f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def validate_params(job: JobType, params: dict[str, Any]) -> dict[str, Any]:
+    """Check params against the job's options; return them normalised (JSON-safe, defaults filled)."""
+    from pydantic import ValidationError
+
+    try:
+        options = job.parse_options(params)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
+        )
+        raise OptionsError(f"invalid options for {job.key}: {problems}") from None
+    return options.model_dump(mode="json")
+
+
+def resolve_workspace(conn: Connection, workspace: str | int | None) -> int | None:
+    """A workspace given by id or key; None stays None (the job covers every workspace)."""
+    if workspace is None or workspace == "":
+        return None
+    table = tables.workspaces
+    text_value = str(workspace)
+    cond = table.c.id == int(text_value) if text_value.isdigit() else table.c.key == text_value
+    found = conn.execute(select(table.c.id).where(cond)).scalar()
+    if found is None:
+        raise OptionsError(f"unknown workspace {workspace!r}")
+    return int(found)
+
+
+def add_log(conn: Connection, run_id: int, message: str, level: str = "info") -> None:
+    conn.execute(insert(logs).values(run_id=run_id, at=utcnow(), level=level, message=message))
+
+
+def enqueue(
+    engine: Engine,
+    job_key: str,
+    params: dict[str, Any] | None = None,
+    *,
+    workspace: str | int | None = None,
+    run_date: dt.date | None = None,
+    initiated_by: str | None = None,
+    file_name: str | None = None,
+    replay_of: int | None = None,
+    parent_id: int | None = None,
+) -> int:
+    """Queue a run for a worker; raises OptionsError on bad parameters."""
+    job = get_job_type(job_key)
+    clean = validate_params(job, params or {})
+    with engine.begin() as conn:
+        workspace_id = resolve_workspace(conn, workspace)
+        run_id = insert_run(
+            conn, job, clean, workspace_id=workspace_id, run_date=run_date or today(),
+            initiated_by=initiated_by or current_user(), file_name=file_name,
+            replay_of=replay_of, parent_id=parent_id,
+        )
+    assert run_id is not None  # only scheduled inserts (with a key) can be absorbed
+    return run_id
+
+
+def insert_run(
+    conn: Connection,
+    job: JobType,
+    params: dict[str, Any],
+    *,
+    workspace_id: int | None,
+    run_date: dt.date,
+    initiated_by: str | None,
+    file_name: str | None = None,
+    replay_of: int | None = None,
+    parent_id: int | None = None,
+    schedule_key: str | None = None,
+) -> int | None:
+    """Insert a pending run in the caller's transaction. With a schedule_key an existing
+    run for the same key wins and None is returned: the key is what makes schedules unique."""
+    now = utcnow()
+    values = dict(
+        type=job.key, module=job.module_for(job.parse_options(params)), workspace_id=workspace_id,
+        run_date=run_date, params=params, status=RunStatus.PENDING.value, file_name=file_name,
+        initiated_by=initiated_by, queued_at=now, updated_at=now, replay_of=replay_of,
+        parent_id=parent_id, schedule_key=schedule_key, processed=0, created=0, updated=0,
+        skipped=0, failed=0, errors_count=0, cancel_requested=False, attempts=0, archived=False,
+    )
+    if schedule_key is None:
+        run_id = conn.execute(insert(runs).values(**values).returning(runs.c.id)).scalar_one()
+    else:
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = dialect_insert(runs).values(**values).on_conflict_do_nothing(index_elements=["schedule_key"])
+        run_id = conn.execute(stmt.returning(runs.c.id)).scalar()
+        if run_id is None:
+            return None
+    add_log(conn, run_id, f"Queued by {initiated_by or 'scheduler'} for {run_date.isoformat()}")
+    notify.send(conn, notify.QUEUE, str(run_id))
+    notify.run_changed(conn, run_id)
+    return int(run_id)
+
+
+def get_run(engine: Engine | Connection, run_id: int) -> RunRecord:
+    stmt = select(runs).where(runs.c.id == run_id)
+    if isinstance(engine, Connection):
+        row = engine.execute(stmt).first()
+    else:
+        with engine.connect() as conn:
+            row = conn.execute(stmt).first()
+    if row is None:
+        raise RunNotFound(f"no run with id {run_id}")
+    return RunRecord.from_row(row)
+
+
+def artifacts_json(conn: Connection, run_id: int) -> list[dict[str, Any]]:
+    table = tables.artifacts
+    rows = conn.execute(
+        select(table.c.id, table.c.kind, table.c.name, table.c.size, table.c.expires_at, table.c.content_type)
+        .where(table.c.run_id == run_id).order_by(table.c.id)
+    ).all()
+    return [
+        {"id": r.id, "kind": r.kind, "name": r.name, "size": r.size, "content_type": r.content_type,
+         "expires_at": r.expires_at.isoformat() if r.expires_at else None}
+        for r in rows
+    ]
+
+
+def run_json(engine: Engine, run_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        run = get_run(conn, run_id)
+        key = None
+        if run.workspace_id is not None:
+            key = conn.execute(select(tables.workspaces.c.key).where(tables.workspaces.c.id == run.workspace_id)).scalar()
+        return run_to_json(run, key, artifacts_json(conn, run_id))
+
+
+def claim(engine: Engine, worker: str, run_id: int | None = None) -> RunRecord | None:
+    """Take the oldest pending run (or that one run). PostgreSQL: SKIP LOCKED hands concurrent
+    claimers disjoint rows. SQLite: the single UPDATE holds the database's write lock throughout."""
+    now = utcnow()
+    pick = select(runs.c.id).where(runs.c.status == RunStatus.PENDING.value).order_by(runs.c.id).limit(1)
+    if run_id is not None:
+        pick = pick.where(runs.c.id == run_id)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        stmt = (
+            update(runs)
+            .where(and_(runs.c.id == pick.scalar_subquery(), runs.c.status == RunStatus.PENDING.value))
+            .values(status=RunStatus.STARTED.value, worker=worker, started_at=now, heartbeat_at=now,
+                    updated_at=now, attempts=runs.c.attempts + 1)
+            .returning(*runs.c)
+        )
+        row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        record = RunRecord.from_row(row)
+        add_log(conn, record.id, f"Started on {worker}" + (f" (attempt {record.attempts})" if record.attempts > 1 else ""))
+        notify.run_changed(conn, record.id)
+    return record
+
+
+def finish(
+    engine: Engine, run_id: int, status: RunStatus, *, error: str | None = None,
+    message: str | None = None, result: dict[str, Any] | None = None, worker: str | None = None,
+) -> bool:
+    """Close a started run. Returns False when the run is no longer ours (recovered elsewhere)."""
+    now = utcnow()
+    with engine.begin() as conn:
+        cond = and_(runs.c.id == run_id, runs.c.status == RunStatus.STARTED.value)
+        if worker is not None:
+            cond = and_(cond, runs.c.worker == worker)
+        values: dict[str, Any] = dict(status=status.value, finished_at=now, heartbeat_at=now, updated_at=now, error=error)
+        if result is not None:
+            values["result"] = result
+        done = conn.execute(update(runs).where(cond).values(**values)).rowcount
+        if done:
+            add_log(conn, run_id, message or f"Finished: {status.label}", "error" if status is RunStatus.FAILED else "info")
+            notify.run_changed(conn, run_id)
+    return bool(done)
+
+
+def request_cancel(engine: Engine, run_id: int, by: str | None = None) -> RunStatus:
+    """Cancel: a queued run stops at once; a running one gets the flag its worker checks."""
+    now = utcnow()
+    who = by or current_user()
+    with engine.begin() as conn:
+        run = get_run(conn, run_id)
+        if run.status is RunStatus.PENDING:
+            conn.execute(update(runs).where(and_(runs.c.id == run_id, runs.c.status == RunStatus.PENDING.value))
+                         .values(status=RunStatus.STOPPED.value, finished_at=now, updated_at=now, cancel_requested=True))
+            add_log(conn, run_id, f"Cancelled by {who} before it started", "warning")
+        elif run.status is RunStatus.STARTED:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(cancel_requested=True, updated_at=now))
+            add_log(conn, run_id, f"Cancel requested by {who}", "warning")
+        else:
+            return run.status
+        notify.run_changed(conn, run_id)
+        return get_run(conn, run_id).status
+
+
+def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, initiated_by: str | None = None) -> int:
+    """A new run of the same type, workspace and parameters, linked to the original."""
+    original = get_run(engine, run_id)
+    job = get_job_type(original.type)
+    with engine.begin() as conn:
+        new_id = insert_run(
+            conn, job, original.params, workspace_id=original.workspace_id,
+            run_date=run_date or original.run_date, initiated_by=initiated_by or current_user(),
+            file_name=original.file_name, replay_of=original.id,
+        )
+        assert new_id is not None
+        _copy_source_artifacts(conn, original.id, new_id)
+        add_log(conn, new_id, f"Replay of run #{original.id}")
+    return new_id
+
+
+def _copy_source_artifacts(conn: Connection, from_run: int, to_run: int) -> None:
+    """A replayed import needs its input file: share the stored chunks under the new run."""
+    from app.engine.artifacts import copy_artifact
+
+    table = tables.artifacts
+    ids = conn.execute(select(table.c.id).where(and_(table.c.run_id == from_run, table.c.kind == "source"))).scalars()
+    for artifact_id in list(ids):
+        copy_artifact(conn, artifact_id, to_run)

@@ -1,0 +1,1 @@
+"""One module per job type; each defines `JOB = JobType(...)` and is found by the registry."""
