@@ -256,3 +256,17 @@ def _copy_source_artifacts(conn: Connection, from_run: int, to_run: int) -> None
     ids = conn.execute(select(table.c.id).where(and_(table.c.run_id == from_run, table.c.kind == "source"))).scalars()
     for artifact_id in list(ids):
         copy_artifact(conn, artifact_id, to_run)
+
+
+def release(engine: Engine, run_id: int, worker: str) -> bool:
+    """Hand a started run back to the queue (its console is closing): another worker takes it
+    up, resuming from its checkpoint if the job is resumable. False when it was not ours."""
+    with engine.begin() as conn:
+        cond = and_(runs.c.id == run_id, runs.c.status == RunStatus.STARTED.value, runs.c.worker == worker)
+        done = conn.execute(update(runs).where(cond).values(
+            status=RunStatus.PENDING.value, worker=None, updated_at=utcnow())).rowcount
+        if done:
+            add_log(conn, run_id, f"Released by {worker} (console closed); queued for another worker", "warning")
+            notify.send(conn, notify.QUEUE, str(run_id))
+            notify.run_changed(conn, run_id)
+    return bool(done)

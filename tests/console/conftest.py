@@ -1,0 +1,50 @@
+"""Fixtures for the console: a real window on a fresh demo database (both backends), with
+its settings in the test's own home, closed and joined after the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.db.engine import make_engine
+
+
+@pytest.fixture
+def console_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("BATCHDESK_HOME", str(home))
+    monkeypatch.setenv("BATCHDESK_USER", "tester")
+    return home
+
+
+@pytest.fixture
+def console_engine(demo_db_url: str) -> Iterator[Engine]:
+    engine = make_engine(demo_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def make_window(qtbot, console_home: Path, console_engine: Engine):  # type: ignore[no-untyped-def]
+    """make_window(workers=0) -> MainWindow, started and shown; closed (cancelling) afterwards."""
+    from ui.app import build_window
+    from ui.console import Console
+
+    made = []
+
+    def make(workers: int = 0, scheduler: bool = False):  # type: ignore[no-untyped-def]
+        console = Console(console_engine)
+        window = build_window(console)
+        console.start(workers=workers, scheduler=scheduler)
+        qtbot.addWidget(window)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close_with("cancel")

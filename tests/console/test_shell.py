@@ -1,0 +1,25 @@
+"""The window's shell: status bar, embedded workers running a real job, a clean close."""
+
+from __future__ import annotations
+
+from app.engine.runs import enqueue, get_run
+from app.engine.status import RunStatus
+
+
+def test_status_bar_names_database_and_workers(make_window, console_engine) -> None:
+    window = make_window(workers=2)
+    backend = "PostgreSQL" if console_engine.dialect.name == "postgresql" else "SQLite"
+    assert window.db_label.text().startswith(backend)
+    assert "password" not in window.db_label.text()
+    assert window.workers_label.text() == "Local workers: 2 · 0 busy"
+
+
+def test_embedded_worker_runs_a_job_and_close_joins_threads(make_window, console_engine, qtbot) -> None:
+    window = make_window(workers=1)
+    with qtbot.waitSignal(window.console.workers.run_finished, timeout=30000) as finished:
+        run_id = enqueue(console_engine, "rebuild_search_index", {})
+    assert finished.args[0] == run_id
+    assert get_run(console_engine, run_id).status is RunStatus.COMPLETED
+    assert window.close_with("wait")
+    assert window.console.workers.count == 0
+    assert not window.console.feed.isRunning()

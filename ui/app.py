@@ -1,0 +1,63 @@
+"""Starting the console: the QApplication, the database, the window, the embedded workers
+and scheduler; or, with a screenshot directory, a PNG of every page and dialog, then exit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from app.cli.database import open_database
+from ui.console import Console
+from ui.main_window import MainWindow
+from ui.screenshots import save_screenshots
+from ui.theme import apply_theme, icon
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    """The one QApplication of this process (made once; high-DPI friendly)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Batchdesk")
+    app.setOrganizationName("Batchdesk")
+    app.setDesktopFileName("batchdesk")
+    return app
+
+
+def build_window(console: Console) -> MainWindow:
+    app = application()
+    apply_theme(app)
+    app.setWindowIcon(icon("batchdesk", "#2563eb"))
+
+    def rethemed() -> None:
+        apply_theme(app)
+
+    app.styleHints().colorSchemeChanged.connect(rethemed)
+    return MainWindow(console)
+
+
+def run_console(db: str | None, screenshot_dir: str | None) -> int:
+    app = application()
+    engine = open_database(db)
+    console = Console(engine)
+    window = build_window(console)
+    if screenshot_dir is not None:
+        console.start(workers=0, scheduler=False)
+        try:
+            saved = save_screenshots(window, Path(screenshot_dir))
+        finally:
+            window.close()
+        print(f"saved {len(saved)} screenshots to {screenshot_dir}")
+        return 0
+    console.start()
+    window.show()
+    return app.exec()

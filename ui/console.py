@@ -1,0 +1,93 @@
+"""The console's shared services, handed to every page and dialog: the database, the
+embedded workers, live change events, a background query thread and the user's settings.
+
+Pages talk to each other through it (open a run, show a page) instead of through the window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from sqlalchemy import Engine
+
+from app.api.database import DatabaseInfo, describe
+from app.engine.context import ProgressSnapshot
+from app.settings import data_dir
+from ui.background import Background
+from ui.live import ChangeFeed
+from ui.workers import LocalWorkers
+
+SAMPLE_HZ = 5
+DEFAULT_WORKERS = 2
+
+
+def console_settings() -> QSettings:
+    """Per-user window and local settings, beside the embedded database (BATCHDESK_HOME)."""
+    return QSettings(str(data_dir() / "console.ini"), QSettings.Format.IniFormat)
+
+
+class Console(QObject):
+    runs_changed = Signal(list)  # run ids changed in the database (any console or worker)
+    snapshots = Signal(dict)  # run id -> ProgressSnapshot of runs executing in this process
+    run_requested = Signal(int)  # somebody wants this run shown
+    page_requested = Signal(str)  # somebody wants this page shown
+    message = Signal(str)  # a line for the status bar
+
+    def __init__(self, engine: Engine, settings: QSettings | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.info: DatabaseInfo = describe(engine)
+        self.settings = settings or console_settings()
+        self.background = Background("db-queries", self)
+        self.workers = LocalWorkers(engine, self)
+        self.feed = ChangeFeed(engine)
+        self.feed.changed.connect(self.runs_changed)
+        self.workers.run_finished.connect(lambda run_id, _status: self.runs_changed.emit([run_id]))
+        self._sampler = QTimer(self)
+        self._sampler.setInterval(1000 // SAMPLE_HZ)
+        self._sampler.timeout.connect(self._sample)
+        self._had_snapshots = False
+        self._started = False
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self, *, workers: int | None = None, scheduler: bool = True) -> None:
+        count = self.worker_count() if workers is None else workers
+        self.feed.start()
+        self.workers.start(count, scheduler=scheduler)
+        self._sampler.start()
+        self._started = True
+
+    def shutdown(self, *, cancel_running: bool = False, release_running: bool = False) -> None:
+        """Join every thread this console started (safe to call twice)."""
+        self._sampler.stop()
+        self.workers.stop(cancel_running=cancel_running, release_running=release_running)
+        if self.feed.isRunning():
+            self.feed.stop()
+        self.background.close()
+        self._started = False
+
+    # ------------------------------------------------------------ settings
+    def worker_count(self) -> int:
+        value = self.settings.value("workers/count", DEFAULT_WORKERS)
+        try:
+            return max(0, min(32, int(str(value))))
+        except (TypeError, ValueError):
+            return DEFAULT_WORKERS
+
+    def set_worker_count(self, count: int) -> None:
+        self.settings.setValue("workers/count", int(count))
+        if self._started:
+            self.workers.resize(count)
+
+    # ------------------------------------------------------------ navigation
+    def open_run(self, run_id: int) -> None:
+        self.run_requested.emit(run_id)
+
+    def show_page(self, key: str) -> None:
+        self.page_requested.emit(key)
+
+    # ------------------------------------------------------------ sampling
+    def _sample(self) -> None:
+        snaps: dict[int, ProgressSnapshot] = self.workers.snapshots()
+        if snaps or self._had_snapshots:
+            self.snapshots.emit(snaps)
+        self._had_snapshots = bool(snaps)

@@ -1,0 +1,1 @@
+"""Dialogs the window offers as actions; each module may define `DIALOG = DialogSpec(...)`."""

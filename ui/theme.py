@@ -1,0 +1,109 @@
+"""Look and feel: Fusion with the system's light or dark palette, one QSS written against
+palette roles (so it fits both), and SVG icons recoloured to the palette's text colour.
+
+`BATCHDESK_THEME=dark|light` forces a scheme (screenshots, or a system that reports none).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
+
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+ICON_SIZES = (16, 20, 24, 32, 48, 64)
+STATUS_COLORS = {  # status -> (light background, dark background); text is white on both
+    "pending": ("#6b7280", "#4b5563"),
+    "started": ("#2563eb", "#3b82f6"),
+    "completed": ("#15803d", "#16a34a"),
+    "warning": ("#b45309", "#d97706"),
+    "failed": ("#b91c1c", "#dc2626"),
+    "stopped": ("#57534e", "#78716c"),
+}
+
+
+def resources_dir() -> Path:
+    return RESOURCES
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    pal = palette or QGuiApplication.palette()
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def wants_dark(app: QGuiApplication) -> bool:
+    forced = os.environ.get("BATCHDESK_THEME", "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def dark_palette() -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#1f2328", QPalette.ColorRole.WindowText: "#e6e8eb",
+        QPalette.ColorRole.Base: "#16191d", QPalette.ColorRole.AlternateBase: "#1c2025",
+        QPalette.ColorRole.Text: "#e6e8eb", QPalette.ColorRole.Button: "#2a2f36",
+        QPalette.ColorRole.ButtonText: "#e6e8eb", QPalette.ColorRole.Highlight: "#3b82f6",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2a2f36",
+        QPalette.ColorRole.ToolTipText: "#e6e8eb", QPalette.ColorRole.PlaceholderText: "#8b949e",
+        QPalette.ColorRole.Mid: "#3a4048", QPalette.ColorRole.Midlight: "#30363d",
+        QPalette.ColorRole.Dark: "#0d1014", QPalette.ColorRole.Light: "#3a4048",
+        QPalette.ColorRole.Link: "#60a5fa", QPalette.ColorRole.BrightText: "#ffffff",
+    }
+    for role, color in roles.items():
+        pal.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6e7681"))
+    return pal
+
+
+def light_palette() -> QPalette:
+    pal = QApplication.style().standardPalette()
+    pal.setColor(QPalette.ColorRole.Window, QColor("#f5f6f8"))
+    pal.setColor(QPalette.ColorRole.AlternateBase, QColor("#f7f8fa"))
+    pal.setColor(QPalette.ColorRole.Highlight, QColor("#2563eb"))
+    pal.setColor(QPalette.ColorRole.Link, QColor("#1d4ed8"))
+    return pal
+
+
+def apply_theme(app: QApplication) -> None:
+    """Set style, palette and style sheet; call again when the system scheme changes."""
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette() if wants_dark(app) else light_palette())
+    app.setStyleSheet((RESOURCES / "style.qss").read_text(encoding="utf-8"))
+    icon.cache_clear()
+
+
+def status_color(status: str) -> QColor:
+    light, dark = STATUS_COLORS.get(status, ("#6b7280", "#4b5563"))
+    return QColor(dark if is_dark() else light)
+
+
+@lru_cache(maxsize=128)
+def icon(name: str, color: str = "") -> QIcon:
+    """An icon from resources/icons/NAME.svg, drawn in the palette's text colour at every size
+    (crisp at any device pixel ratio)."""
+    path = RESOURCES / "icons" / f"{name}.svg"
+    if not path.exists():
+        return QIcon()
+    tint = color or QGuiApplication.palette().color(QPalette.ColorRole.WindowText).name()
+    svg = path.read_text(encoding="utf-8").replace("currentColor", tint)
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    result = QIcon()
+    for size in ICON_SIZES:
+        for ratio in (1.0, 2.0):
+            pixmap = QPixmap(int(size * ratio), int(size * ratio))
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(painter, QRectF(0, 0, size * ratio, size * ratio))
+            painter.end()
+            pixmap.setDevicePixelRatio(ratio)
+            result.addPixmap(pixmap)
+    return result
