@@ -15,7 +15,7 @@ from app.settings_store import retention_days
 from jobs._options import DryRunOptions
 
 runs, artifacts, chunks = tables.job_runs, tables.artifacts, tables.artifact_chunks
-BATCH = 500
+BATCH = 200
 FILE_KINDS = {"export": "export", "error_report": "export", "failed_records": "failed_records"}
 
 

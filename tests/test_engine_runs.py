@@ -1,0 +1,143 @@
+"""The life of a run on both backends: enqueue, claim, execute, statuses, cancel, replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db import tables
+from app.engine import history, runs
+from app.engine.records import COUNTER_NAMES
+from app.engine.status import RunStatus
+from app.engine.worker import Worker
+from tests.engine_support import add_workspace
+
+
+def test_run_is_claimed_executed_and_recorded(engine):
+    ws = add_workspace(engine)
+    run_id = runs.enqueue(engine, "rebuild_search_index", {"modules": ["leads"]}, workspace="main", initiated_by="ann")
+    queued = runs.get_run(engine, run_id)
+    assert (queued.status, queued.workspace_id, queued.initiated_by) == (RunStatus.PENDING, ws, "ann")
+    assert Worker(engine, "w1").run_once()
+    done = runs.get_run(engine, run_id)
+    assert done.status is RunStatus.COMPLETED
+    assert done.worker == "w1" and done.started_at and done.finished_at and done.processed == 1
+    messages = [line["message"] for line in history.log_lines(engine, run_id)]
+    assert messages[0].startswith("Queued by ann") and any(m.startswith("Started on w1") for m in messages)
+    assert messages[-1].startswith("Completed:")
+    assert not Worker(engine, "w1").run_once(), "the queue is empty now"
+
+
+def test_run_json_has_every_field_the_spec_lists(engine):
+    add_workspace(engine)
+    run_id = runs.enqueue(engine, "rebuild_search_index", {}, workspace="main")
+    Worker(engine, "w").run_once()
+    data = runs.run_json(engine, run_id)
+    for key in ("id", "type", "module", "workspace", "status", "run_date", "params", "file_name", "initiated_by",
+                "replay_of", "queued_at", "started_at", "finished_at", "error", "errors_count", "counters", "artifacts"):
+        assert key in data, key
+    assert set(COUNTER_NAMES) <= set(data["counters"])
+    assert data["workspace"] == "main" and data["status"] == "completed"
+    assert data["params"]["modules"] == ["leads", "contacts", "accounts"], "defaults are stored with the run"
+
+
+def test_bad_options_and_unknown_workspace_are_refused(engine):
+    with pytest.raises(runs.OptionsError, match="modules"):
+        runs.enqueue(engine, "rebuild_search_index", {"modules": ["planets"]})
+    with pytest.raises(runs.OptionsError, match="unknown workspace"):
+        runs.enqueue(engine, "rebuild_search_index", {}, workspace="nowhere")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables.job_runs)).scalar_one() == 0
+
+
+def test_failing_job_ends_failed_with_message_and_traceback(engine):
+    ws = add_workspace(engine)
+    run_id = runs.enqueue(engine, "rebuild_search_index", {"modules": ["leads"]}, workspace=ws)
+    with engine.begin() as conn:  # a table the job needs is gone: a real fatal error
+        conn.exec_driver_sql("DROP TABLE search_documents")
+    Worker(engine, "w").run_once()
+    run = runs.get_run(engine, run_id)
+    assert run.status is RunStatus.FAILED and run.error and "search_documents" in run.error
+    assert any(line["level"] == "error" and "Traceback" in line["message"] for line in history.log_lines(engine, run_id))
+
+
+def test_cancel_of_a_queued_run_stops_it_at_once(engine):
+    run_id = runs.enqueue(engine, "retention_cleanup", {})
+    assert runs.request_cancel(engine, run_id, by="bob") is RunStatus.STOPPED
+    assert not Worker(engine, "w").run_once()
+    assert runs.request_cancel(engine, run_id) is RunStatus.STOPPED, "cancelling twice is harmless"
+
+
+def test_cancel_flag_reaches_a_running_job_within_a_second(engine):
+    """The heartbeat brings the database's cancel flag to the job (end-to-end cancels of long
+    jobs are tested with the import and bulk jobs)."""
+    from app.engine.context import JobContext
+    from app.engine.executor import Heartbeat
+    from app.engine.registry import get_job_type
+
+    run_id = runs.enqueue(engine, "retention_cleanup", {})
+    record = runs.claim(engine, "w")
+    assert record is not None and record.id == run_id
+    job = get_job_type(record.type)
+    ctx = JobContext(engine, record, job, job.parse_options(record.params), "w")
+    heartbeat = Heartbeat(engine, ctx)
+    heartbeat.start()
+    try:
+        asked = time.monotonic()
+        assert runs.request_cancel(engine, run_id) is RunStatus.STARTED
+        assert ctx.cancel_event.wait(1.0), "cancel did not reach the job within a second"
+        assert time.monotonic() - asked < 1.0
+        assert ctx.should_stop()
+    finally:
+        heartbeat.stop()
+
+
+def test_heartbeat_notices_a_run_taken_over_by_recovery(engine):
+    from app.engine.context import JobContext, RunLost
+    from app.engine.executor import Heartbeat
+    from app.engine.recovery import recover_orphans
+    from app.engine.registry import get_job_type
+
+    runs.enqueue(engine, "retention_cleanup", {})
+    record = runs.claim(engine, "w")
+    assert record is not None
+    job = get_job_type(record.type)
+    ctx = JobContext(engine, record, job, job.parse_options(record.params), "w")
+    with engine.begin() as conn:  # the worker looks dead: its last heartbeat is old
+        conn.execute(tables.job_runs.update().values(heartbeat_at=record.started_at - dt.timedelta(minutes=5)))
+    assert recover_orphans(engine, lease_seconds=10) == [record.id]
+    Heartbeat(engine, ctx).beat()
+    with pytest.raises(RunLost):
+        ctx.check_stop()
+    assert not runs.finish(engine, record.id, RunStatus.COMPLETED, worker="w"), "a lost run is not ours to finish"
+
+
+def test_replay_copies_parameters_and_links_to_the_original(engine):
+    add_workspace(engine)
+    original = runs.enqueue(engine, "rebuild_search_index", {"modules": ["accounts"], "force": True}, workspace="main")
+    Worker(engine, "w").run_once()
+    other_day = dt.date(2030, 1, 15)
+    copy = runs.replay(engine, original, run_date=other_day, initiated_by="carla")
+    replayed = runs.get_run(engine, copy)
+    assert replayed.replay_of == original and replayed.run_date == other_day and replayed.initiated_by == "carla"
+    assert replayed.params == runs.get_run(engine, original).params
+    Worker(engine, "w").run_once()
+    assert runs.get_run(engine, copy).status is RunStatus.COMPLETED
+
+
+def test_history_filters_sort_and_text_search(engine):
+    add_workspace(engine)
+    first = runs.enqueue(engine, "rebuild_search_index", {"modules": ["accounts"]}, workspace="main", initiated_by="ann",
+                         file_name="leads_march.csv")
+    second = runs.enqueue(engine, "retention_cleanup", {"dry_run": True}, initiated_by="bob")
+    runs.request_cancel(engine, second)
+    assert history.run_ids(engine, history.RunFilter(statuses=[RunStatus.parse("Cancelled")])) == [second]
+    assert history.run_ids(engine, history.RunFilter(users=["ann"])) == [first]
+    assert history.run_ids(engine, history.RunFilter(text="MARCH")) == [first]
+    assert history.run_ids(engine, history.RunFilter(text="accounts")) == [first], "parameters are searched"
+    assert history.run_ids(engine, history.RunFilter(text="retention")) == [second]
+    assert history.run_ids(engine, history.RunFilter(), sort="type", descending=False) == [first, second]
+    assert history.count_runs(engine, history.RunFilter(types=["retention_cleanup"])) == 1
