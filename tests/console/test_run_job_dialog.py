@@ -1,0 +1,116 @@
+"""The Run Job dialog, driven with clicks and keys on a demo database: a rejected value keeps
+Run disabled with its message shown; valid values queue runs with exactly those params."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt
+from sqlalchemy import Engine, select
+
+from app.db import tables
+from app.engine.runs import get_run
+from ui.run_job import RunJobDialog
+
+
+def open_dialog(qtbot, engine: Engine, **kwargs) -> RunJobDialog:  # type: ignore[no-untyped-def]
+    dialog = RunJobDialog(engine, **kwargs)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def check_job(qtbot, dialog: RunJobDialog, key: str) -> None:  # type: ignore[no-untyped-def]
+    tree = dialog.picker.tree
+    item = dialog.picker.items[key]
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(item).center())
+    qtbot.keyClick(tree, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: key in dialog.cards)
+
+
+def test_rejected_value_blocks_run_then_valid_values_queue_a_run(qtbot, console_home, console_engine: Engine) -> None:
+    dialog = open_dialog(qtbot, console_engine)
+    assert not dialog.run_button.isEnabled()
+    check_job(qtbot, dialog, "rebuild_search_index")
+    form = dialog.cards["rebuild_search_index"].form
+    assert dialog.run_button.isEnabled()
+    assert dialog.workspace_id() is not None  # a per-workspace job starts on the first workspace
+
+    # an employee that does not exist: refused, shown, Run disabled
+    picker = form.editors["employee_id"]
+    qtbot.keyClicks(picker.combo.lineEdit(), "zzz-nobody")  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: form.error_labels["employee_id"].isVisible())
+    assert "No employee matches 'zzz-nobody'" in form.error_labels["employee_id"].text()
+    assert not dialog.run_button.isEnabled()
+    assert "Employee ID" in dialog.status.text()
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+
+    # pick a real employee through the completer: type part of a name, arrow down, Enter
+    with dialog.engine.connect() as conn:
+        first, last, email, employee_id = conn.execute(
+            select(tables.employees.c.first_name, tables.employees.c.last_name, tables.employees.c.email,
+                   tables.employees.c.id)
+            .where(tables.employees.c.workspace_id == dialog.workspace_id()).order_by(tables.employees.c.id)).first()
+    line = picker.combo.lineEdit()  # type: ignore[attr-defined]
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Delete)
+    line.setFocus()
+    qtbot.keyClicks(line, email[:-4])
+    popup = picker.completer.popup()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: popup.isVisible() and popup.model().rowCount() >= 1)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: form.values().get("employee_id") == employee_id)
+    assert picker.combo.currentText().startswith(f"{first} {last} <{email}>")  # type: ignore[attr-defined]
+
+    # no module left: the model refuses it
+    modules = form.editors["modules"].list  # type: ignore[attr-defined]
+    modules.setFocus()
+    for row in (1, 2):  # contacts, accounts
+        modules.setCurrentRow(row)
+        qtbot.keyClick(modules, Qt.Key.Key_Space)
+    assert form.values()["modules"] == ["leads"]
+    modules.setCurrentRow(0)
+    qtbot.keyClick(modules, Qt.Key.Key_Space)
+    assert "at least 1 item" in form.error_labels["modules"].text()
+    assert not dialog.run_button.isEnabled()
+    qtbot.keyClick(modules, Qt.Key.Key_Space)
+    qtbot.waitUntil(dialog.run_button.isEnabled)
+
+    qtbot.mouseClick(form.editors["dry_run"].box, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    dialog.run_date.setFocus()
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    dialog.run_date.setCurrentSection(dialog.run_date.sectionAt(len("yyyy-MM-")))
+    qtbot.keyClick(dialog.run_date, Qt.Key.Key_Up)
+    if dialog.run_date.date() != QDate(tomorrow):  # the last day of a month rolls over differently
+        dialog.run_date.setDate(QDate(tomorrow))
+
+    with qtbot.waitSignal(dialog.queued) as queued:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    (run_id,) = queued.args[0]
+    run = get_run(console_engine, run_id)
+    assert run.type == "rebuild_search_index"
+    assert run.workspace_id == dialog.workspace_id()
+    assert run.run_date == tomorrow
+    assert run.params == {"dry_run": True, "force": False, "employee_id": employee_id, "org_unit_id": None,
+                          "modules": ["leads"]}
+    assert run.initiated_by == "tester"
+    assert not dialog.isVisible()
+
+
+def test_several_jobs_queue_together_and_global_jobs_ignore_the_workspace(qtbot, console_engine: Engine) -> None:
+    dialog = open_dialog(qtbot, console_engine, preselect=["retention_cleanup"])
+    assert dialog.workspace_id() is None  # a global job starts on all workspaces
+    check_job(qtbot, dialog, "rebuild_search_index")
+    dialog.workspace.setFocus()
+    qtbot.keyClick(dialog.workspace, Qt.Key.Key_Down)  # the first workspace: chosen by the admin
+    assert dialog.workspace_id() is not None
+    assert "Queues 2 runs" in dialog.status.text()
+    with qtbot.waitSignal(dialog.queued) as queued:
+        qtbot.keyClick(dialog.run_button, Qt.Key.Key_Space)
+    first, second = (get_run(console_engine, i) for i in queued.args[0])
+    assert (first.type, first.workspace_id) == ("retention_cleanup", None)
+    assert (second.type, second.workspace_id) == ("rebuild_search_index", dialog.workspace_id())
+    assert second.params["modules"] == ["leads", "contacts", "accounts"]
