@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -55,9 +55,23 @@ def run_console(db: str | None, screenshot_dir: str | None) -> int:
         try:
             saved = save_screenshots(window, Path(screenshot_dir))
         finally:
-            window.close()
+            window.close_with("cancel")
+            _dispose(app, window)
         print(f"saved {len(saved)} screenshots to {screenshot_dir}")
         return 0
     console.start()
     window.show()
-    return app.exec()
+    code = app.exec()
+    _dispose(app, window)
+    return code
+
+
+def _dispose(app: QApplication, window: MainWindow) -> None:
+    """Delete the widgets while Python is still whole: leaving it to interpreter shutdown
+    crashes PySide6 in the garbage collector."""
+    window.deleteLater()
+    app.processEvents()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    import gc
+
+    gc.collect()

@@ -30,7 +30,7 @@ class _Runner(QObject):
     @Slot(int, str, object)
     def run(self, token: int, key: str, fn: Callable[[], Any]) -> None:
         if key and self._latest.get(key) != token:
-            self.done.emit(token, None, _Superseded())
+            self.done.emit(token, None, Superseded())
             return
         try:
             result = fn()
@@ -40,8 +40,8 @@ class _Runner(QObject):
         self.done.emit(token, result, None)
 
 
-class _Superseded(Exception):
-    pass
+class Superseded(Exception):
+    """Handed to on_error when a newer call with the same key replaced this one."""
 
 
 class Background(QObject):
@@ -82,7 +82,11 @@ class Background(QObject):
         on_done, on_error = self._callbacks.pop(token, (None, None))
         if not self._callbacks:
             self.idle.emit()
-        if on_done is None or isinstance(error, _Superseded):
+        if on_done is None:
+            return
+        if isinstance(error, Superseded):
+            if on_error is not None:
+                on_error(error)
             return
         if error is not None:
             if on_error is not None:

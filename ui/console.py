@@ -38,6 +38,7 @@ class Console(QObject):
         self.info: DatabaseInfo = describe(engine)
         self.settings = settings or console_settings()
         self.background = Background("db-queries", self)
+        self._backgrounds = [self.background]
         self.workers = LocalWorkers(engine, self)
         self.feed = ChangeFeed(engine)
         self.feed.changed.connect(self.runs_changed)
@@ -62,8 +63,15 @@ class Console(QObject):
         self.workers.stop(cancel_running=cancel_running, release_running=release_running)
         if self.feed.isRunning():
             self.feed.stop()
-        self.background.close()
+        for background in self._backgrounds:
+            background.close()
         self._started = False
+
+    def new_background(self, name: str) -> Background:
+        """Another query thread (e.g. for slow counts), joined at shutdown like the rest."""
+        background = Background(name, self)
+        self._backgrounds.append(background)
+        return background
 
     # ------------------------------------------------------------ settings
     def worker_count(self) -> int:

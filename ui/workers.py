@@ -117,6 +117,12 @@ class LocalWorkers(QObject):
     def snapshots(self) -> dict[int, ProgressSnapshot]:
         return {ctx.run_id: ctx.snapshot() for ctx in self.running()}
 
+    def cancel_local(self, run_ids: list[int]) -> None:
+        """Runs of this process stop at their next check at once, not at the next heartbeat."""
+        for ctx in self.running():
+            if ctx.run_id in run_ids:
+                ctx.cancel_event.set()
+
     def context_for(self, run_id: int) -> JobContext | None:
         return next((c for c in self.running() if c.run_id == run_id), None)
 

@@ -1,0 +1,118 @@
+"""The history table's queries: a page of ids with the filter and sort in SQL, the rows for
+the ids on screen, counts, and the choices for the filter boxes.
+
+Pages far from the top are read from the other end (the order reversed), so jumping to the
+last of a million rows costs what the first page costs: both walk an index from its end.
+The sort is direction-only with the id as tie-break in the same direction, so one
+`(column, id)` index serves both directions on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from app.db import tables
+from app.engine import history
+from app.engine.history import RunFilter
+from app.engine.records import RunRecord
+from app.engine.registry import job_types
+from app.records.modules import MODULES
+
+runs = tables.job_runs
+SORT_COLUMNS: dict[str, Any] = {**history.SORTABLE}
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    filter: RunFilter = field(default_factory=RunFilter)
+    sort: str = "queued_at"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    ids: list[int]
+    records: dict[int, RunRecord]
+
+
+def _sort_column(sort: str, dialect: str) -> Any:
+    if sort == "duration" and dialect == "sqlite":  # SQLite keeps times as text
+        return func.julianday(runs.c.finished_at) - func.julianday(runs.c.started_at)
+    return SORT_COLUMNS.get(sort, runs.c.queued_at)
+
+
+def _order(sort: str, descending: bool, dialect: str) -> list[Any]:
+    column = _sort_column(sort, dialect)
+    if descending:
+        return [column.desc(), runs.c.id.desc()]
+    return [column.asc(), runs.c.id.asc()]
+
+
+def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> list[int]:
+    """Ids of rows offset..offset+limit in the query's order; read from the far end when
+    that is shorter (needs the total)."""
+    if total is not None and offset > total // 2:
+        end = min(total, offset + limit)
+        back_offset = total - end
+        stmt = (select(runs.c.id).where(query.filter.where())
+                .order_by(*_order(query.sort, not query.descending, engine.dialect.name)).limit(end - offset).offset(back_offset))
+        with engine.connect() as conn:
+            found = [int(i) for i in conn.execute(stmt).scalars()]
+        return list(reversed(found))
+    stmt = (select(runs.c.id).where(query.filter.where())
+            .order_by(*_order(query.sort, query.descending, engine.dialect.name)).limit(limit).offset(offset))
+    with engine.connect() as conn:
+        return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> Page:
+    ids = page_ids(engine, query, offset, limit, total)
+    return Page(offset, ids, history.runs_by_id(engine, ids))
+
+
+def fetch_runs(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:
+    return history.runs_by_id(engine, ids)
+
+
+def count(engine: Engine, flt: RunFilter) -> int:
+    return history.count_runs(engine, flt)
+
+
+def type_title(key: str) -> str:
+    job = job_types().get(key)
+    return job.title if job is not None else key.replace("_", " ").title()
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    types: list[tuple[str, str]]  # (key, title)
+    modules: list[tuple[str, str]]
+    users: list[str]
+    workspaces: list[tuple[int, str]]
+
+
+def filter_choices(engine: Engine) -> FilterChoices:
+    """Job types known to the registry or seen in the history, modules, users and workspaces."""
+    seen = set(history.distinct_values(engine, "type"))
+    keys = sorted(set(job_types()) | seen, key=type_title)
+    modules = sorted(set(MODULES) | set(history.distinct_values(engine, "module")))
+    with engine.connect() as conn:
+        ws = conn.execute(select(tables.workspaces.c.id, tables.workspaces.c.name).order_by(tables.workspaces.c.name)).all()
+    return FilterChoices(
+        types=[(k, type_title(k)) for k in keys],
+        modules=[(m, m.replace("_", " ").title()) for m in modules],
+        users=history.distinct_values(engine, "initiated_by"),
+        workspaces=[(int(r.id), str(r.name)) for r in ws],
+    )
+
+
+def day_range(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Inclusive days to the [since, until) datetimes RunFilter takes."""
+    since = dt.datetime.combine(start, dt.time()) if start else None
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) if end else None
+    return since, until

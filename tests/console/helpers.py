@@ -1,0 +1,57 @@
+"""Driving the console like a person: wait for rows, click cells, answer message boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+
+
+def wait_loaded(qtbot, page, timeout: int = 15000) -> None:  # type: ignore[no-untyped-def]
+    """Until the count has arrived and the first page of rows is on screen."""
+    def ready() -> bool:
+        model = page.model
+        if model.total is None:
+            return False
+        return model.total == 0 or model.index(0, 0).data(model_id_role()) is not None
+    qtbot.waitUntil(ready, timeout=timeout)
+
+
+def model_id_role() -> int:
+    from ui.history_model import ID_ROLE
+
+    return ID_ROLE
+
+
+def click_row(qtbot, table, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    rect = table.visualRect(table.model().index(row, 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def click_header(qtbot, table, column: int) -> None:  # type: ignore[no-untyped-def]
+    header = table.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def answer_next_modal(qtbot, button_name: str, then: Callable[[QWidget], None] | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Click the button with this object name in the next modal dialog that opens."""
+    seen: list[str] = []
+
+    def press() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None:
+            QTimer.singleShot(20, press)
+            return
+        seen.append(modal.objectName())
+        if then is not None:
+            then(modal)
+        button = modal.findChild(QPushButton, button_name)
+        if button is None and isinstance(modal, QMessageBox):
+            button = next(b for b in modal.buttons() if b.objectName() == button_name)
+        assert button is not None, f"no button {button_name!r} in {modal.objectName()}"
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, press)
+    return seen

@@ -1,0 +1,96 @@
+"""The Batch Jobs page against real demo history: filter, sort, search, open a run."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.engine import history
+from app.engine.history import RunFilter
+from app.engine.status import RunStatus
+from tests.console.helpers import click_header, click_row, wait_loaded
+from ui.history_model import COL, RUN_ROLE
+
+
+def shown_runs(page):  # type: ignore[no-untyped-def]
+    model = page.model
+    return [model.index(r, 0).data(RUN_ROLE) for r in range(min(model.rowCount(), 40))]
+
+
+def loaded(page) -> bool:  # type: ignore[no-untyped-def]
+    """The rows on screen all arrived (and there are some)."""
+    runs = shown_runs(page)
+    return bool(runs) and all(runs)
+
+
+def test_filter_by_status_and_sort_by_a_column(make_window, console_engine, qtbot) -> None:
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    assert page.model.total == history.count_runs(console_engine, RunFilter())
+    assert page.count_label.text() == f"{page.model.total:,} runs"
+
+    page.filters.status.setFocus()
+    qtbot.keyClicks(page.filters.status, "Warning")
+    assert page.filters.status.currentText() == "Warning"
+    expected = history.count_runs(console_engine, RunFilter(statuses=[RunStatus.WARNING]))
+    qtbot.waitUntil(lambda: page.model.total == expected and loaded(page))
+    assert expected > 0 and {r.status for r in shown_runs(page)} == {RunStatus.WARNING}
+
+    click_header(qtbot, page.table, COL["skipped"])  # ascending first
+    qtbot.waitUntil(lambda: page.model.query.sort == "skipped" and loaded(page))
+    values = [r.skipped for r in shown_runs(page)]
+    assert values == sorted(values)
+    click_header(qtbot, page.table, COL["skipped"])
+    qtbot.waitUntil(lambda: page.model.query.descending and loaded(page))
+    values = [r.skipped for r in shown_runs(page)]
+    assert values == sorted(values, reverse=True) and values[0] > values[-1]
+
+
+def test_text_search_finds_file_names_and_ctrl_f_focuses_it(make_window, console_engine, qtbot) -> None:
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.filters.text.hasFocus()
+    qtbot.keyClicks(page.filters.text, "_fair.")
+    expected = history.count_runs(console_engine, RunFilter(text="_fair."))
+    qtbot.waitUntil(lambda: page.model.total == expected and loaded(page), timeout=10000)
+    assert expected > 0
+    assert all("_fair." in (r.file_name or "") for r in shown_runs(page))
+    qtbot.mouseClick(page.filters.clear_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.model.total == history.count_runs(console_engine, RunFilter()))
+
+
+def test_open_a_run_and_read_its_log_and_errors(make_window, console_engine, qtbot) -> None:
+    target = next(r for r in history.list_runs(console_engine, RunFilter(statuses=[RunStatus.WARNING]), limit=100)
+                  if r.errors_count > 0)
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    qtbot.keyClicks(page.filters.text, str(target.id))  # the id matches exactly
+    qtbot.waitUntil(lambda: page.model.total == 1 and loaded(page))
+    with qtbot.waitSignal(page.detail.loaded, timeout=10000):
+        click_row(qtbot, page.table, 0)
+    pane = page.detail
+    assert pane.title.text().startswith(f"#{target.id} · Import")
+    assert pane.chip.text() == "Warning"
+    assert pane.summary.values["failed"].text() == f"{target.failed:,}"
+    assert pane.buttons["replay"].isEnabled() and not pane.buttons["cancel"].isEnabled()
+
+    pane.tabs.tabBar().setCurrentIndex(1)
+    qtbot.waitUntil(lambda: "Finished: warning" in pane.log.toPlainText())
+    first = pane.log.toPlainText().splitlines()[0]
+    assert first.endswith("INFO   Queued") and first[:4].isdigit()
+
+    pane.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: pane.errors.model.rowCount() > 0)
+    errors = history.row_errors(console_engine, target.id)
+    assert pane.errors.model.rowCount() == len(errors)
+    assert pane.errors.model.index(0, 0).data() == f"Row {errors[0]['row_number']}"
+    assert pane.errors.model.index(0, 2).data() == "Email field invalid: 'not-an-email'"
+    assert "Email=not-an-email" in pane.errors.model.index(0, 3).data()
+    assert pane.errors.position.text().endswith(f"of {len(errors)} errors")
+
+    pane.tabs.setCurrentIndex(3)
+    config = pane.config.values()
+    assert config["Options/Module"] == "leads" and config["Settings/Run date"] == target.run_date.isoformat()

@@ -1,0 +1,121 @@
+"""The Summary tab: status, progress with an estimated time remaining, the counters, the
+times, the error if it failed, and the live charts."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from app.clock import utcnow
+from app.engine.context import ProgressSnapshot
+from app.engine.records import RunRecord
+from app.engine.status import RunStatus
+from ui import format as fmt
+from ui.detail.charts import RunCharts
+
+COUNTERS = (("total", "Total"), ("processed", "Processed"), ("created", "Created"), ("updated", "Updated"),
+            ("skipped", "Skipped"), ("failed", "Failed"), ("errors_count", "Errors"))
+
+
+def remaining_seconds(run: RunRecord, snapshot: ProgressSnapshot | None) -> float | None:
+    """ETA from the run's own pace: processed/total against the time it has been running."""
+    if run.status is not RunStatus.STARTED:
+        return None
+    if snapshot is not None:
+        return snapshot.eta_seconds
+    if not run.total or not run.processed or run.started_at is None or run.processed >= run.total:
+        return None
+    elapsed = (utcnow() - run.started_at).total_seconds()
+    return (run.total - run.processed) * elapsed / run.processed if elapsed > 0 else None
+
+
+class SummaryTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("summary-progress")
+        self.progress.setTextVisible(True)
+        self.progress.setMinimumHeight(22)
+        self.eta = QLabel()
+        self.eta.setObjectName("summary-eta")
+        self.values: dict[str, QLabel] = {}
+        cards = QGridLayout()
+        cards.setHorizontalSpacing(8)
+        for col, (key, title) in enumerate(COUNTERS):
+            card = QFrame()
+            card.setObjectName("Card")
+            box = QVBoxLayout(card)
+            box.setContentsMargins(10, 6, 10, 6)
+            value = QLabel("0")
+            value.setObjectName("CounterValue")
+            name = QLabel(title)
+            name.setObjectName("CounterName")
+            box.addWidget(value)
+            box.addWidget(name)
+            self.values[key] = value
+            cards.addWidget(card, 0, col)
+        self.times = QLabel()
+        self.times.setObjectName("summary-times")
+        self.times.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("summary-error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #dc2626;")
+        self.charts = RunCharts()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.setSpacing(8)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.eta)
+        layout.addLayout(cards)
+        layout.addWidget(self.times)
+        layout.addWidget(self.error)
+        layout.addWidget(self.charts, 1)
+
+    def show_run(self, run: RunRecord, snapshot: ProgressSnapshot | None = None) -> None:
+        if snapshot is not None and run.status is RunStatus.STARTED:
+            counters = {"total": snapshot.total, "processed": snapshot.processed, "created": snapshot.created,
+                        "updated": snapshot.updated, "skipped": snapshot.skipped, "failed": snapshot.failed,
+                        "errors_count": snapshot.errors_count}
+        else:
+            counters = {key: getattr(run, key) for key, _ in COUNTERS}
+        for key, label in self.values.items():
+            value = counters[key]
+            label.setText("—" if value is None else f"{value:,}")
+        total, processed = counters["total"], counters["processed"] or 0
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * min(processed, total) / total))
+            self.progress.setFormat(f"{processed:,}/{total:,} — {100 * processed / total:.0f}%")
+        elif run.status is RunStatus.STARTED:
+            self.progress.setRange(0, 0)  # busy: no total yet
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1 if run.status.finished else 0)
+            self.progress.setFormat(run.status.label if not processed else f"{processed:,} — {run.status.label}")
+        eta = remaining_seconds(run, snapshot)
+        self.eta.setText(fmt.eta(eta) if eta is not None else ("" if run.status is not RunStatus.PENDING else "Waiting for a worker"))
+        self.eta.setVisible(bool(self.eta.text()))
+        parts = [f"Queued {fmt.local_time(run.queued_at)}"]
+        if run.started_at:
+            parts.append(f"started {fmt.local_time(run.started_at)}")
+        if run.finished_at:
+            parts.append(f"completed {fmt.local_time(run.finished_at)}")
+        if run.duration is not None:
+            parts.append(f"duration {fmt.duration(run.duration)}")
+        if run.worker:
+            parts.append(f"on {run.worker}")
+        self.times.setText(" · ".join(parts))
+        self.error.setText(run.error or "")
+        self.error.setVisible(bool(run.error))
+        if run.status is RunStatus.STARTED:
+            elapsed = snapshot.elapsed if snapshot is not None else (
+                (utcnow() - run.started_at).total_seconds() if run.started_at else 0.0)
+            self.charts.add_sample(elapsed, {k: int(counters[k] or 0) for k in
+                                             ("processed", "created", "updated", "skipped", "failed")})
+        elif run.status.finished:
+            self.charts.show_finished(run)
+
+    def clear_samples(self) -> None:
+        self.charts.reset()
+
+

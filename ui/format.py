@@ -1,0 +1,39 @@
+"""How values read on screen: local times, durations, counts, type titles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.api.history import type_title
+
+__all__ = ["local_time", "duration", "count", "type_title", "eta"]
+
+
+def local_time(value: dt.datetime | None, seconds: bool = True) -> str:
+    """Stored times are naive UTC; people read their own clock."""
+    if value is None:
+        return ""
+    local = value.replace(tzinfo=dt.UTC).astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def duration(value: dt.timedelta | float | None) -> str:
+    if value is None:
+        return ""
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def eta(seconds: float | None) -> str:
+    return "" if seconds is None else f"about {duration(seconds)} left"

@@ -1,0 +1,320 @@
+"""The history table's model: it holds ids, fetches rows a page at a time as the view draws
+them, and leaves filtering and sorting to SQL. All queries run on background threads; a
+row not fetched yet reads as empty until its page arrives.
+
+Live changes: rows on screen are re-read when the database says they changed; runs of this
+process are overlaid with their in-memory progress snapshot between database writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from sqlalchemy import Engine
+
+from app.api import history as api
+from app.engine.context import ProgressSnapshot
+from app.engine.records import RunRecord
+from app.engine.status import RunStatus
+from ui import format as fmt
+from ui.background import Background, Superseded
+
+PAGE = 100
+RELOAD_MS = 700  # new runs elsewhere: re-read at most this often
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1  # the RunRecord (or None while loading)
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    sort: str
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
+
+
+RIGHT = Qt.AlignmentFlag.AlignRight
+COLUMNS = [
+    Column("id", "Job ID", "id", RIGHT), Column("type", "Type", "type"), Column("module", "Module", "module"),
+    Column("file_name", "File Name", "file_name"), Column("status", "Status", "status"),
+    Column("progress", "Progress", "progress"), Column("created", "Created", "created", RIGHT),
+    Column("updated", "Updated", "updated", RIGHT), Column("skipped", "Skipped", "skipped", RIGHT),
+    Column("failed", "Failed", "failed", RIGHT), Column("errors_count", "Errors", "errors_count", RIGHT),
+    Column("started_at", "Started At", "started_at"), Column("finished_at", "Completed At", "finished_at"),
+    Column("duration", "Duration", "duration", RIGHT), Column("initiated_by", "Initiated By", "initiated_by"),
+]
+COL = {c.key: i for i, c in enumerate(COLUMNS)}
+LIVE_COLUMNS = ("progress", "created", "updated", "skipped", "failed", "errors_count", "duration")
+
+
+def display(run: RunRecord, key: str) -> str:
+    if key == "id":
+        return str(run.id)
+    if key == "type":
+        return fmt.type_title(run.type)
+    if key == "module":
+        return (run.module or "").title()
+    if key == "status":
+        return run.status.label
+    if key == "progress":
+        return run.progress_text()
+    if key in ("created", "updated", "skipped", "failed", "errors_count"):
+        return fmt.count(getattr(run, key))
+    if key in ("started_at", "finished_at"):
+        return fmt.local_time(getattr(run, key))
+    if key == "duration":
+        return fmt.duration(run.duration)
+    value = getattr(run, key)
+    return "" if value is None else str(value)
+
+
+class HistoryModel(QAbstractTableModel):
+    count_changed = Signal(int)  # total rows of the current query
+    page_loaded = Signal(int)  # offset of a page that just arrived
+    query_changed = Signal()
+    error = Signal(str)
+
+    def __init__(self, engine: Engine, pages: Background, counts: Background, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self._pages_bg = pages
+        self._counts_bg = counts
+        self.query = api.HistoryQuery()
+        self._generation = 0
+        self._rows = 0  # rows the view sees: the exact count once known
+        self._total: int | None = None
+        self._pages: dict[int, list[int]] = {}
+        self._records: dict[int, RunRecord] = {}
+        self._row_of: dict[int, int] = {}
+        self._pending: set[int] = set()
+        self._snapshots: dict[int, ProgressSnapshot] = {}
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_MS)
+        self._reload_timer.timeout.connect(self.refresh)
+
+    # ------------------------------------------------------------ Qt model API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run_id = self.id_at(index.row())
+        if role == ID_ROLE:
+            return run_id
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.align | Qt.AlignmentFlag.AlignVCenter
+        if run_id is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
+        run = self.record(run_id)
+        if run is None:
+            return None
+        if role == RUN_ROLE:
+            return run
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display(run, column.key)
+        if role == Qt.ItemDataRole.ToolTipRole and column.key in ("file_name", "initiated_by", "type"):
+            return display(run, column.key) or None
+        if role == Qt.ItemDataRole.ToolTipRole and column.key == "status" and run.error:
+            return run.error
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_query(replace(self.query, sort=COLUMNS[column].sort, descending=descending))
+
+    # ------------------------------------------------------------ lookups
+    def id_at(self, row: int) -> int | None:
+        if row < 0 or row >= self._rows:
+            return None
+        start = row - row % PAGE
+        ids = self._pages.get(start)
+        if ids is None:
+            self._request_page(start)
+            return None
+        return ids[row - start] if row - start < len(ids) else None
+
+    def record(self, run_id: int) -> RunRecord | None:
+        run = self._records.get(run_id)
+        snap = self._snapshots.get(run_id)
+        if run is not None and snap is not None and run.status is RunStatus.STARTED:
+            return replace(run, total=snap.total, processed=snap.processed, created=snap.created, updated=snap.updated,
+                           skipped=snap.skipped, failed=snap.failed, errors_count=snap.errors_count)
+        return run
+
+    def row_of(self, run_id: int) -> int | None:
+        return self._row_of.get(run_id)
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    def loaded_pages(self) -> int:
+        return len(self._pages)
+
+    # ------------------------------------------------------------ queries
+    def set_query(self, query: api.HistoryQuery) -> None:
+        """A new filter or sort: start over from the top (the old rows vanish at once)."""
+        self.beginResetModel()
+        self.query = query
+        self._generation += 1
+        self._rows = 0
+        self._total = None
+        self._pages.clear()
+        self._row_of.clear()
+        self._pending.clear()
+        self.endResetModel()
+        self.query_changed.emit()
+        self._request_page(0)
+        self._request_count()
+
+    def _request_page(self, start: int) -> None:
+        if start in self._pending:
+            return
+        self._pending.add(start)
+        generation, query, total, engine = self._generation, self.query, self._total, self.engine
+        self._pages_bg.submit(
+            lambda: api.fetch_page(engine, query, start, PAGE, total),
+            lambda page: self._page_arrived(generation, page),
+            lambda exc: self._page_failed(generation, start, exc),
+            key=f"history-page-{start % (PAGE * 4)}",
+        )
+
+    def _page_failed(self, generation: int, start: int, error: Exception) -> None:
+        self._pending.discard(start)
+        if generation != self._generation:
+            return
+        if isinstance(error, Superseded):  # scrolled past; ask the view again what it shows
+            last = min(self._rows, start + PAGE) - 1
+            if last >= start:
+                self.dataChanged.emit(self.index(start, 0), self.index(last, 0))
+            return
+        self.error.emit(f"Could not read the history: {error}")
+
+    def _request_count(self) -> None:
+        generation, flt, engine = self._generation, self.query.filter, self.engine
+        self._counts_bg.submit(lambda: api.count(engine, flt), lambda n: self._count_arrived(generation, n),
+                               key="history-count")
+
+    def _page_arrived(self, generation: int, page: api.Page) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(page.offset)
+        self._pages[page.offset] = page.ids
+        self._records.update(page.records)
+        for i, run_id in enumerate(page.ids):
+            self._row_of[run_id] = page.offset + i
+        if self._total is None:
+            # Until the count arrives, show what we have (a short first page is the count).
+            wanted = page.offset + len(page.ids)
+            if len(page.ids) < PAGE:
+                self._set_total(wanted)
+            elif wanted > self._rows:
+                self._resize(wanted)
+        if page.ids:
+            last = min(self._rows, page.offset + len(page.ids)) - 1
+            if last >= page.offset:
+                self.dataChanged.emit(self.index(page.offset, 0), self.index(last, len(COLUMNS) - 1))
+        self.page_loaded.emit(page.offset)
+
+    def _count_arrived(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self._set_total(total)
+
+    def _set_total(self, total: int) -> None:
+        self._total = total
+        self._resize(total)
+        self.count_changed.emit(total)
+
+    def _resize(self, rows: int) -> None:
+        if rows > self._rows:
+            self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
+            self._rows = rows
+            self.endInsertRows()
+        elif rows < self._rows:
+            self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
+            self._rows = rows
+            self.endRemoveRows()
+
+    # ------------------------------------------------------------ live updates
+    def refresh(self) -> None:
+        """Re-read the count and the pages already loaded, keeping selection and scroll."""
+        self._reload_timer.stop()
+        generation, query, engine = self._generation, self.query, self.engine
+        starts = sorted(self._pages)[:10] or [0]
+
+        def reread() -> tuple[int, list[api.Page]]:
+            total = api.count(engine, query.filter)
+            return total, [api.fetch_page(engine, query, s, PAGE, total) for s in starts if s < max(total, 1)]
+
+        self._pages_bg.submit(reread, lambda result: self._reloaded(generation, *result), key="history-refresh")
+
+    def _reloaded(self, generation: int, total: int, pages: list[api.Page]) -> None:
+        if generation != self._generation:
+            return
+        self._total = total
+        self._resize(total)
+        old_id_at = {start + i: rid for start, ids in self._pages.items() for i, rid in enumerate(ids)}
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        old_ids = [old_id_at.get(index.row()) for index in old]
+        self._pages = {p.offset: p.ids for p in pages}
+        self._row_of = {run_id: p.offset + i for p in pages for i, run_id in enumerate(p.ids)}
+        for page in pages:
+            self._records.update(page.records)
+        self._pending.clear()
+        new = [self.index(self._row_of[rid], index.column()) if rid in self._row_of else QModelIndex()
+               for index, rid in zip(old, old_ids, strict=True)]
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+        self.count_changed.emit(total)
+
+    def runs_changed(self, ids: list[int]) -> None:
+        """Re-read the changed rows we show; anything else may be new: re-read soon."""
+        known = [i for i in ids if i in self._row_of]
+        if len(known) < len(ids) and not self._reload_timer.isActive():
+            self._reload_timer.start()
+        if not known:
+            return
+        engine = self.engine
+        self._pages_bg.submit(lambda: api.fetch_runs(engine, known), self._runs_arrived)
+
+    def _runs_arrived(self, found: dict[int, RunRecord]) -> None:
+        self._records.update(found)
+        for run_id in found:
+            self._emit_row(run_id)
+
+    def apply_snapshots(self, snaps: dict[int, ProgressSnapshot]) -> None:
+        changed = set(snaps) | set(self._snapshots)
+        self._snapshots = snaps
+        live = [COL[k] for k in LIVE_COLUMNS]
+        for run_id in changed:
+            row = self._row_of.get(run_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, min(live)), self.index(row, max(live)))
+
+    def _emit_row(self, run_id: int) -> None:
+        row = self._row_of.get(run_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))

@@ -1,0 +1,240 @@
+"""The Batch Jobs page: the filter bar, the lazily loaded history table with status chips
+and progress bars, bulk cancel and replay, and the detail pane of the selected run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api import history as api
+from app.api.runs import can_cancel, can_replay, cancel_runs, replay_runs
+from app.engine.history import RunFilter
+from app.engine.records import RunRecord
+from ui.console import Console
+from ui.delegates import ProgressDelegate, StatusChipDelegate
+from ui.detail.actions import ReplayDialog, confirm_cancel
+from ui.detail.pane import RunDetailPane
+from ui.history_filters import FilterBar
+from ui.history_model import COL, COLUMNS, ID_ROLE, RUN_ROLE, HistoryModel
+from ui.pages import PageSpec
+from ui.theme import icon
+
+COLUMN_WIDTHS = {"id": 70, "type": 150, "module": 90, "file_name": 190, "status": 110, "progress": 190,
+                 "created": 75, "updated": 75, "skipped": 75, "failed": 70, "errors_count": 70,
+                 "started_at": 150, "finished_at": 150, "duration": 90, "initiated_by": 140}
+
+
+class BatchJobsPage(QWidget):
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.counts = console.new_background("history-counts")
+        self.model = HistoryModel(console.engine, console.background, self.counts, self)
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.apply_filter)
+
+        title = QLabel("Batch Jobs")
+        title.setObjectName("PaneTitle")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("history-count")
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel Selected")
+        self.cancel_button.setObjectName("bulk-cancel")
+        self.cancel_button.setToolTip("Cancel the selected queued or running jobs (Delete)")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.replay_button = QPushButton(icon("replay"), "Replay Selected")
+        self.replay_button.setObjectName("bulk-replay")
+        self.replay_button.setToolTip("Replay the selected finished jobs (Ctrl+Shift+R)")
+        self.replay_button.clicked.connect(self.replay_selected)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addSpacing(8)
+        head.addWidget(self.count_label)
+        head.addStretch(1)
+        head.addWidget(self.cancel_button)
+        head.addWidget(self.replay_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("history-table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setItemDelegateForColumn(COL["status"], StatusChipDelegate(self.table))
+        self.table.setItemDelegateForColumn(COL["progress"], ProgressDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setSortIndicatorShown(True)
+        for key, width in COLUMN_WIDTHS.items():
+            header.resizeSection(COL[key], width)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+        self.detail = RunDetailPane(console)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("jobs-splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(8)
+        layout.addLayout(head)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.splitter, 1)
+
+        self.model.count_changed.connect(self._count_changed)
+        self.model.error.connect(console.message)
+        self.model.modelReset.connect(self._selection_changed)
+        console.runs_changed.connect(self.model.runs_changed)
+        console.snapshots.connect(self.model.apply_snapshots)
+        console.run_requested.connect(self.open_run)
+        self.detail.action_done.connect(console.message)
+        self._restore()
+        self._load_choices()
+        self._selection_changed()
+
+    # ------------------------------------------------------------ state
+    def _restore(self) -> None:
+        settings = self.console.settings
+        header_state = settings.value("batch_jobs/header")
+        header = self.table.horizontalHeader()
+        if header_state is not None:
+            header.restoreState(header_state)  # type: ignore[arg-type]
+        splitter_state = settings.value("batch_jobs/splitter")
+        if splitter_state is not None:
+            self.splitter.restoreState(splitter_state)  # type: ignore[arg-type]
+        else:
+            self.splitter.setSizes([480, 360])
+        column = header.sortIndicatorSection()
+        if not 0 <= column < len(COLUMNS) or header_state is None:
+            header.setSortIndicator(COL["id"], Qt.SortOrder.DescendingOrder)
+        # setSortIndicator on a sorting view asks the model to sort: that is the first query.
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def save_state(self) -> None:
+        self.console.settings.setValue("batch_jobs/header", self.table.horizontalHeader().saveState())
+        self.console.settings.setValue("batch_jobs/splitter", self.splitter.saveState())
+
+    def _load_choices(self) -> None:
+        engine = self.console.engine
+        self.console.background.submit(lambda: api.filter_choices(engine), self.filters.set_choices)
+
+    # ------------------------------------------------------------ filtering
+    def apply_filter(self, flt: RunFilter) -> None:
+        self.model.set_query(replace(self.model.query, filter=flt))
+
+    def _count_changed(self, total: int) -> None:
+        self.count_label.setText(f"{total:,} run" + ("" if total == 1 else "s"))
+
+    # ------------------------------------------------------------ selection
+    def selected_runs(self) -> list[RunRecord]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        found = [self.model.index(row, 0).data(RUN_ROLE) for row in rows]
+        return [run for run in found if run is not None]
+
+    def _selection_changed(self, *_: Any) -> None:
+        runs = self.selected_runs()
+        cancellable = [r for r in runs if can_cancel(r)]
+        replayable = [r for r in runs if can_replay(r)]
+        self.cancel_button.setEnabled(bool(cancellable))
+        self.replay_button.setEnabled(bool(replayable))
+        self.cancel_button.setText(f"Cancel Selected ({len(cancellable)})" if len(cancellable) > 1 else "Cancel Selected")
+        self.replay_button.setText(f"Replay Selected ({len(replayable)})" if len(replayable) > 1 else "Replay Selected")
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        run_id = current.data(ID_ROLE) if current.isValid() else None
+        if run_id is not None:
+            self.detail.show_run(int(run_id))
+
+    def open_run(self, run_id: int) -> None:
+        """Show a run: select its row when it is loaded, and its detail either way."""
+        row = self.model.row_of(run_id)
+        if row is not None:
+            index = self.model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.table.scrollTo(index)
+        self.detail.show_run(run_id)
+
+    # ------------------------------------------------------------ page actions (window shortcuts)
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._load_choices()
+        if self.detail.run_id is not None:
+            self.detail._reload()
+
+    def focus_filter(self) -> None:
+        self.filters.focus_text()
+
+    def cancel_selected(self) -> None:
+        runs = [r for r in self.selected_runs() if can_cancel(r)]
+        if not runs or not confirm_cancel(self, [r.id for r in runs]):
+            return
+        ids, engine = [r.id for r in runs], self.console.engine
+        def cancelled(_statuses: Any) -> None:
+            self.console.workers.cancel_local(ids)
+            self._done(f"Cancel requested for {len(ids)} run(s)", ids)
+
+        self._submit(lambda: cancel_runs(engine, ids), cancelled)
+
+    def replay_selected(self) -> None:
+        runs = [r for r in self.selected_runs() if can_replay(r)]
+        if not runs:
+            return
+        dialog = ReplayDialog(self, [r.id for r in runs], runs[0].run_date)
+        if dialog.exec() != ReplayDialog.DialogCode.Accepted:
+            return
+        ids, day, engine = [r.id for r in runs], dialog.run_date(), self.console.engine
+        self._submit(lambda: replay_runs(engine, ids, day), lambda new: self._done(f"Replayed as {', '.join(f'#{i}' for i in new)}", new))
+
+    def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.console.background.submit(fn, done, lambda exc: self.console.message.emit(str(exc)))
+
+    def _done(self, message: str, ids: list[int]) -> None:
+        self.console.message.emit(message)
+        self.console.runs_changed.emit(ids)
+
+    # ------------------------------------------------------------ screenshots
+    def screenshot_steps(self) -> list[tuple[str, Callable[[], None]]]:
+        def pick(predicate: Callable[[RunRecord], bool], tab: int) -> Callable[[], None]:
+            def step() -> None:
+                for row in range(min(self.model.rowCount(), 100)):
+                    run = self.model.index(row, 0).data(RUN_ROLE)
+                    if run is not None and predicate(run):
+                        self.table.selectRow(row)
+                        break
+                self.detail.tabs.setCurrentIndex(tab)
+            return step
+
+        return [("detail", pick(lambda r: r.status.finished and r.failed > 0, 0)),
+                ("errors", pick(lambda r: r.errors_count > 0, 2)),
+                ("log", pick(lambda r: r.status.value == "failed", 1))]
+
+
+PAGE = PageSpec(key="batch_jobs", title="Batch Jobs", icon="jobs", factory=BatchJobsPage, order=10)
