@@ -55,3 +55,24 @@ def answer_next_modal(qtbot, button_name: str, then: Callable[[QWidget], None] |
 
     QTimer.singleShot(0, press)
     return seen
+
+
+def add_old_runs(engine, copies_of_each_cubed: bool = True) -> int:  # type: ignore[no-untyped-def]
+    """Add (runs already there)^3 finished runs from 2020: real work for a retention clean-up
+    long enough to cancel while it runs. Returns how many were added."""
+    from sqlalchemy import func, select, text
+
+    from app.db import tables
+
+    stamp = "2020-01-15 10:00:00.000000"
+    with engine.begin() as conn:
+        before = conn.execute(select(func.count()).select_from(tables.job_runs)).scalar_one()
+        conn.execute(text(
+            "INSERT INTO job_runs (type, module, run_date, params, status, processed, created, updated, skipped, "
+            "failed, errors_count, initiated_by, queued_at, started_at, finished_at, updated_at, cancel_requested, "
+            "attempts, archived) "
+            "SELECT 'export', 'leads', :day, '{}', 'completed', 1, 0, 0, 0, 0, 0, 'old.admin', :at, :at, :at, :at, "
+            "false, 1, false FROM job_runs a, job_runs b, job_runs c"
+        ), {"day": "2020-01-15", "at": stamp})
+        after = conn.execute(select(func.count()).select_from(tables.job_runs)).scalar_one()
+    return int(after - before)
