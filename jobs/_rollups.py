@@ -15,20 +15,20 @@ from app.engine.context import JobContext
 BATCH = 1_000
 
 
-def run_rollups(ctx: JobContext, *, owners: list[int] | None = None, force: bool = False, batch: int = BATCH) -> None:
+def run_rollups(ctx: JobContext, *, owners: list[int] | None = None, force: bool = False) -> None:
     at = as_of(ctx.run_date, utcnow())
     with ctx.engine.connect() as conn:
-        plans = [(ws, rollups.candidates(conn, ws, owners, force=force)) for ws in ctx.workspace_ids()]
+        plans = [(ws, rollups.candidates(conn, ws, owners, at, force=force)) for ws in ctx.workspace_ids()]
     ctx.total(sum(len(ids) for _, ids in plans))
     for workspace_id, ids in plans:
         what = "accounts in scope" if force else "accounts changed since their last refresh"
         ctx.log(f"Workspace {workspace_id}: {len(ids):,} {what}")
         done = rollups.RollupCounts()
-        for start in range(0, len(ids), batch):
+        for start in range(0, len(ids), BATCH):
             ctx.check_stop()
-            chunk = ids[start:start + batch]
+            chunk = ids[start:start + BATCH]
             with ctx.engine.begin() as conn:
-                counts = rollups.preview(conn, chunk) if ctx.dry_run else rollups.refresh(conn, chunk, at, force=force)
+                counts = rollups.preview(conn, chunk, at) if ctx.dry_run else rollups.refresh(conn, chunk, at, force=force)
             done.add(counts)
             ctx.count(processed=len(chunk), **({} if ctx.dry_run else {"created": counts.created, "updated": counts.updated}))
         verb = "would be" if ctx.dry_run else "were"
@@ -43,7 +43,7 @@ def due_by_workspace(conn: Connection, run_date: dt.date):  # type: ignore[no-un
     """Due in a workspace when some account changed since its roll-up was made (or has none)."""
     due, skipped = [], []
     for workspace_id in conn.execute(select(tables.workspaces.c.id).order_by(tables.workspaces.c.id)).scalars():
-        n = rollups.count_stale(conn, int(workspace_id))
+        n = rollups.count_stale(conn, int(workspace_id), as_of(run_date, utcnow()))
         if n:
             due.append((int(workspace_id), f"{n:,} accounts changed since their last roll-up"))
         else:

@@ -43,7 +43,7 @@ def pending_changes(conn: Connection, workspace_id: int, run_date: dt.date) -> i
 
 
 def run_scoring(ctx: JobContext, *, owners: list[int] | None = None, conditions: Sequence[str] = (),
-                force: bool = False, batch: int = BATCH) -> None:
+                force: bool = False) -> None:
     plans: list[Plan] = []
     with ctx.engine.connect() as conn:
         for workspace_id in ctx.workspace_ids():
@@ -58,7 +58,7 @@ def run_scoring(ctx: JobContext, *, owners: list[int] | None = None, conditions:
         ctx.log(f"Workspace {p.workspace_id}: {p.leads:,} leads in scope, {p.rules} scoring rules, "
                 f"scored as of {ctx.run_date.isoformat()}")
         changed = 0
-        for ids in batches.id_ranges(ctx.engine, leads, p.where, batch):
+        for ids in batches.id_ranges(ctx.engine, leads, p.where, BATCH):
             ctx.check_stop()
             where = and_(p.where, ids.clause(leads))
             with ctx.engine.begin() as conn:

@@ -14,7 +14,6 @@ from sqlalchemy import Connection
 
 from app.clock import utcnow
 from app.domain import digest, outbox
-from app.domain.batches import as_of
 from app.domain.mailer import Mailer, MailNotConfigured, SmtpConfig, digest_recipients
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
@@ -27,14 +26,15 @@ class Options(DryRunOptions):
     pass
 
 
-def _queue_digest(ctx: JobContext, conn: Connection) -> None:
-    recipients = digest_recipients(conn)
-    found = digest.failures(conn, ctx.run_date)
+def _queue_digest(ctx: JobContext) -> None:
+    with ctx.engine.connect() as conn:
+        recipients = digest_recipients(conn)
+        found = digest.failures(conn, ctx.run_date)
+        missing = digest.missing_recipients(conn, ctx.run_date, recipients)
     start, _ = digest.window(ctx.run_date)
     if not recipients:
         ctx.log("No digest recipients are set (Settings → Digest recipients); no failure digest")
         return
-    missing = digest.missing_recipients(conn, ctx.run_date, recipients)
     ctx.log(f"{len(found)} runs failed on {start.date().isoformat()}; "
             f"{len(recipients) - len(missing)} of {len(recipients)} recipients already have that day's digest")
     if not found or not missing:
@@ -43,13 +43,15 @@ def _queue_digest(ctx: JobContext, conn: Connection) -> None:
         ctx.log(f"A digest would be queued for {', '.join(missing)}")
         ctx.result["digests_queued"] = len(missing)
         return
-    ctx.result["digests_queued"] = digest.queue(conn, ctx.run_date, missing, found)
+    with ctx.engine.begin() as conn:
+        ctx.result["digests_queued"] = digest.queue(conn, ctx.run_date, missing, found)
 
 
-def _deliver(ctx: JobContext, until: dt.datetime) -> None:
+def _deliver(ctx: JobContext) -> None:
+    """Everything waiting goes out, whatever the run date: a catch-up run must not hold mail back."""
     with ctx.engine.connect() as conn:
         config = SmtpConfig.load(conn)
-        waiting = outbox.count_pending(conn, ctx.workspace_id, until)
+        waiting = outbox.count_pending(conn, ctx.workspace_id)
     ctx.total(waiting)
     ctx.log(f"{waiting} messages waiting in the outbox")
     if not waiting or ctx.dry_run:
@@ -65,7 +67,7 @@ def _deliver(ctx: JobContext, until: dt.datetime) -> None:
         while True:
             ctx.check_stop()
             with ctx.engine.connect() as conn:
-                messages = outbox.pending(conn, ctx.workspace_id, until, limit=BATCH)
+                messages = outbox.pending(conn, ctx.workspace_id, limit=BATCH)
             if not messages:
                 break
             for message in messages:
@@ -89,13 +91,11 @@ def _deliver(ctx: JobContext, until: dt.datetime) -> None:
 
 
 def run(ctx: JobContext, options: Options) -> None:
-    until = as_of(ctx.run_date, utcnow())
     if ctx.workspace_id is None:
-        with ctx.engine.begin() as conn:
-            _queue_digest(ctx, conn)
+        _queue_digest(ctx)
     else:
         ctx.log("Run for one workspace: only its notifications; the failure digest covers all and is left out")
-    _deliver(ctx, until)
+    _deliver(ctx)
     if ctx.dry_run:
         ctx.log("Dry run: nothing was queued or sent")
 
@@ -104,7 +104,7 @@ def due(conn: Connection, run_date: dt.date):  # type: ignore[no-untyped-def]
     """Due when SMTP is set up and mail waits in the outbox or a digest is owed for the day."""
     if not SmtpConfig.load(conn).configured:
         return [], [(None, "SMTP is not configured")]
-    waiting = outbox.count_pending(conn, None, as_of(run_date, utcnow()))
+    waiting = outbox.count_pending(conn, None)
     owed = bool(digest.failures(conn, run_date)) and bool(digest.missing_recipients(conn, run_date, digest_recipients(conn)))
     if waiting or owed:
         return [(None, f"{waiting} messages waiting" + (", failure digest owed" if owed else ""))], []

@@ -35,28 +35,28 @@ def enqueue(conn: Connection, *, kind: str, recipient: str, subject: str, body: 
     stmt = dialect_insert(outbox).values(
         workspace_id=workspace_id, kind=kind, recipient=recipient, subject=subject[:255], body=body,
         dedupe_key=dedupe_key, created_at=created_at or utcnow(), sent_at=None, attempts=0, last_error=None,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return bool(conn.execute(stmt).rowcount)
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(outbox.c.id)
+    return conn.execute(stmt).first() is not None  # RETURNING: psycopg gives no rowcount here
 
 
 def has_key(conn: Connection, dedupe_key: str) -> bool:
     return conn.execute(select(outbox.c.id).where(outbox.c.dedupe_key == dedupe_key)).first() is not None
 
 
-def _pending_clause(workspace_id: int | None, until: dt.datetime):  # type: ignore[no-untyped-def]
-    cond = and_(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS, outbox.c.created_at < until)
+def _pending_clause(workspace_id: int | None):  # type: ignore[no-untyped-def]
+    cond = and_(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
     return cond if workspace_id is None else and_(cond, outbox.c.workspace_id == workspace_id)
 
 
-def pending(conn: Connection, workspace_id: int | None, until: dt.datetime, limit: int | None = None) -> list[Message]:
-    """Unsent messages created before `until` (one workspace's, or all), oldest first."""
+def pending(conn: Connection, workspace_id: int | None, limit: int | None = None) -> list[Message]:
+    """Unsent messages (one workspace's, or all) that have attempts left, oldest first."""
     stmt = (select(outbox.c.id, outbox.c.kind, outbox.c.recipient, outbox.c.subject, outbox.c.body, outbox.c.attempts)
-            .where(_pending_clause(workspace_id, until)).order_by(outbox.c.id).limit(limit))
+            .where(_pending_clause(workspace_id)).order_by(outbox.c.id).limit(limit))
     return [Message(int(r.id), r.kind, r.recipient, r.subject, r.body, int(r.attempts)) for r in conn.execute(stmt)]
 
 
-def count_pending(conn: Connection, workspace_id: int | None, until: dt.datetime) -> int:
-    stmt = select(func.count()).select_from(outbox).where(_pending_clause(workspace_id, until))
+def count_pending(conn: Connection, workspace_id: int | None) -> int:
+    stmt = select(func.count()).select_from(outbox).where(_pending_clause(workspace_id))
     return int(conn.execute(stmt).scalar_one())
 
 

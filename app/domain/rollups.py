@@ -4,8 +4,12 @@ Refresh is set-based per batch of accounts (INSERT … SELECT for missing rows, 
 for rows whose values differ) and, unless forced, only for accounts that changed since
 their last refresh: the account itself, or any of its contacts or leads (edited or
 re-scored). Records that leave an account (deleted, moved) invalidate its roll-up row via
-`invalidate`, so the next refresh rebuilds it. `refreshed_at` is the moment the run stands
-at (the end of its run date, or now), which makes a second run for the same day a no-op.
+`invalidate`, so the next refresh rebuilds it.
+
+A run stands at a moment `at`: now, or the end of its run date when that is earlier. It
+counts the records that existed by then, looks at changes made up to then, and stamps
+`refreshed_at = at` — so a second run for the same day finds nothing to do, a catch-up run
+for a past day gives that day's projection, and the next current run sees every later change.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from sqlalchemy import (
     Float,
     Table,
     and_,
-    case,
     cast,
     delete,
     exists,
@@ -51,87 +54,98 @@ class RollupCounts:
         self.unchanged += other.unchanged
 
 
-def _contacts_count(account_id: Col[int]) -> ColumnElement[int]:
-    return select(func.count()).select_from(contacts).where(contacts.c.account_id == account_id).scalar_subquery()
+def _contacts_count(account_id: Col[int], at: dt.datetime) -> ColumnElement[int]:
+    cond = and_(contacts.c.account_id == account_id, contacts.c.created_at < at)
+    return select(func.count()).select_from(contacts).where(cond).scalar_subquery()
 
 
-def _open_leads_count(account_id: Col[int]) -> ColumnElement[int]:
-    cond = and_(leads.c.account_id == account_id, leads.c.status.in_(OPEN_STATUSES))
+def _open_leads_count(account_id: Col[int], at: dt.datetime) -> ColumnElement[int]:
+    cond = and_(leads.c.account_id == account_id, leads.c.status.in_(OPEN_STATUSES), leads.c.created_at < at)
     return select(func.count()).select_from(leads).where(cond).scalar_subquery()
 
 
-def _avg_score(account_id: Col[int]) -> ColumnElement[float]:
+def _avg_score(account_id: Col[int], at: dt.datetime) -> ColumnElement[float]:
     avg = cast(func.round(func.avg(leads.c.score), 2), Float)
-    return select(avg).where(leads.c.account_id == account_id).scalar_subquery()
+    return select(avg).where(and_(leads.c.account_id == account_id, leads.c.created_at < at)).scalar_subquery()
 
 
-def _differs(account_id: Col[int]) -> ColumnElement[bool]:
-    return or_(rollups.c.contacts_count != _contacts_count(account_id),
-               rollups.c.open_leads_count != _open_leads_count(account_id),
-               rollups.c.avg_lead_score.is_distinct_from(_avg_score(account_id)))
+def _differs(account_id: Col[int], at: dt.datetime) -> ColumnElement[bool]:
+    return or_(rollups.c.contacts_count != _contacts_count(account_id, at),
+               rollups.c.open_leads_count != _open_leads_count(account_id, at),
+               rollups.c.avg_lead_score.is_distinct_from(_avg_score(account_id, at)))
 
 
 def _has_rollup() -> ColumnElement[bool]:
     return exists(select(1).select_from(rollups).where(rollups.c.account_id == accounts.c.id))
 
 
-def stale_clause() -> ColumnElement[bool]:
-    """Accounts with no roll-up yet, or changed (themselves or a contact or lead) since it was made."""
+def stale_clause(at: dt.datetime) -> ColumnElement[bool]:
+    """Accounts with no roll-up yet, or changed (themselves or a contact or lead) after it was
+    made and no later than `at`. For a query over accounts LEFT JOIN account_rollups."""
     refreshed = rollups.c.refreshed_at
-    child_changed = or_(
-        accounts.c.updated_at > refreshed,
+
+    def between(column: Col[dt.datetime]) -> ColumnElement[bool]:
+        return and_(column > refreshed, column <= at)
+
+    return or_(
+        rollups.c.account_id.is_(None),
+        between(accounts.c.updated_at),
         exists(select(1).select_from(contacts).where(and_(contacts.c.account_id == accounts.c.id,
-                                                          contacts.c.updated_at > refreshed))),
+                                                          between(contacts.c.updated_at)))),
         exists(select(1).select_from(leads).where(and_(leads.c.account_id == accounts.c.id,
-                                                       or_(leads.c.updated_at > refreshed, leads.c.scored_at > refreshed)))),
+                                                       or_(between(leads.c.updated_at), between(leads.c.scored_at))))),
     )
-    changed = exists(select(1).select_from(rollups).where(and_(rollups.c.account_id == accounts.c.id, child_changed)))
-    return or_(~_has_rollup(), changed)
 
 
-def account_scope(workspace_id: int, owners: list[int] | None) -> ColumnElement[bool]:
-    clauses = [accounts.c.workspace_id == workspace_id]
+def account_scope(workspace_id: int, owners: list[int] | None, at: dt.datetime) -> ColumnElement[bool]:
+    clauses = [accounts.c.workspace_id == workspace_id, accounts.c.created_at < at]
     if owners is not None:
         clauses.append(accounts.c.owner_id.in_(owners))
     return and_(*clauses)
 
 
-def candidates(conn: Connection, workspace_id: int, owners: list[int] | None, *, force: bool) -> list[int]:
+def _accounts_with_rollups():  # type: ignore[no-untyped-def]
+    return accounts.outerjoin(rollups, rollups.c.account_id == accounts.c.id)
+
+
+def candidates(conn: Connection, workspace_id: int, owners: list[int] | None, at: dt.datetime, *,
+               force: bool) -> list[int]:
     """The accounts a refresh looks at: every one in scope with force, else the stale ones."""
-    cond = account_scope(workspace_id, owners)
+    cond = account_scope(workspace_id, owners, at)
     if not force:
-        cond = and_(cond, stale_clause())
-    return [int(i) for i in conn.execute(select(accounts.c.id).where(cond).order_by(accounts.c.id)).scalars()]
+        cond = and_(cond, stale_clause(at))
+    stmt = select(accounts.c.id).select_from(_accounts_with_rollups()).where(cond).order_by(accounts.c.id)
+    return [int(i) for i in conn.execute(stmt).scalars()]
 
 
-def count_stale(conn: Connection, workspace_id: int) -> int:
-    cond = and_(account_scope(workspace_id, None), stale_clause())
-    return int(conn.execute(select(func.count()).select_from(accounts).where(cond)).scalar_one())
+def count_stale(conn: Connection, workspace_id: int, at: dt.datetime) -> int:
+    cond = and_(account_scope(workspace_id, None, at), stale_clause(at))
+    return int(conn.execute(select(func.count()).select_from(_accounts_with_rollups()).where(cond)).scalar_one())
 
 
-def preview(conn: Connection, account_ids: list[int]) -> RollupCounts:
+def preview(conn: Connection, account_ids: list[int], at: dt.datetime) -> RollupCounts:
     """What `refresh` would do to these accounts: rows to create, to update, already current."""
     missing = int(conn.execute(select(func.count()).select_from(accounts).where(
         and_(accounts.c.id.in_(account_ids), ~_has_rollup()))).scalar_one())
     differing = int(conn.execute(select(func.count()).select_from(rollups).where(
-        and_(rollups.c.account_id.in_(account_ids), _differs(rollups.c.account_id)))).scalar_one())
+        and_(rollups.c.account_id.in_(account_ids), _differs(rollups.c.account_id, at)))).scalar_one())
     return RollupCounts(missing, differing, len(account_ids) - missing - differing)
 
 
 def refresh(conn: Connection, account_ids: list[int], at: dt.datetime, *, force: bool) -> RollupCounts:
     """Bring these accounts' roll-ups up to date; `at` becomes their refreshed_at."""
     stamp = literal(at, DateTime)
-    source = select(accounts.c.id, accounts.c.workspace_id, _contacts_count(accounts.c.id),
-                    _open_leads_count(accounts.c.id), _avg_score(accounts.c.id), stamp
+    source = select(accounts.c.id, accounts.c.workspace_id, _contacts_count(accounts.c.id, at),
+                    _open_leads_count(accounts.c.id, at), _avg_score(accounts.c.id, at), stamp
                     ).where(and_(accounts.c.id.in_(account_ids), ~_has_rollup()))
-    created = conn.execute(insert(rollups).from_select(
+    # RETURNING, because psycopg reports no rowcount for INSERT … SELECT.
+    created = len(conn.execute(insert(rollups).from_select(
         ["account_id", "workspace_id", "contacts_count", "open_leads_count", "avg_lead_score", "refreshed_at"], source)
-    ).rowcount or 0
-    later = case((rollups.c.refreshed_at > at, rollups.c.refreshed_at), else_=stamp)
+        .returning(rollups.c.account_id)).all())
     key = rollups.c.account_id
-    updated = conn.execute(update(rollups).where(and_(key.in_(account_ids), _differs(key))).values(
-        contacts_count=_contacts_count(key), open_leads_count=_open_leads_count(key),
-        avg_lead_score=_avg_score(key), refreshed_at=later)).rowcount or 0
+    updated = conn.execute(update(rollups).where(and_(key.in_(account_ids), _differs(key, at))).values(
+        contacts_count=_contacts_count(key, at), open_leads_count=_open_leads_count(key, at),
+        avg_lead_score=_avg_score(key, at), refreshed_at=stamp)).rowcount or 0
     # Accounts looked at and found current are marked so, and stop being candidates.
     checked = key.in_(account_ids) if force else and_(key.in_(account_ids), rollups.c.refreshed_at < at)
     conn.execute(update(rollups).where(checked).values(refreshed_at=stamp))
