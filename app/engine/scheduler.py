@@ -9,7 +9,7 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine, and_, insert, select
+from sqlalchemy import BigInteger, Engine, and_, exists, insert, literal, select
 
 from app.clock import today, utcnow
 from app.db import tables
@@ -34,8 +34,12 @@ def enqueue_due(engine: Engine, run_date: dt.date | None = None) -> list[int]:
         if job.due is None:
             continue
         params = validate_params(job, {})
-        with engine.begin() as conn:
+        # Ask in a read-only connection, then write in a transaction whose first statement
+        # writes: on SQLite a transaction that read first cannot take the write lock once
+        # another scheduler committed ("database is locked" at once, no busy wait).
+        with engine.connect() as conn:
             due, skipped = job.due(conn, day)
+        with engine.begin() as conn:
             for workspace_id, reason in due:
                 run_id = insert_run(conn, job, params, workspace_id=workspace_id, run_date=day,
                                     initiated_by="scheduler", schedule_key=schedule_key(job, workspace_id, day))
@@ -51,10 +55,12 @@ def _decide(conn, job: JobType, day: dt.date, workspace_id: int | None, decision
             reason: str, run_id: int | None) -> None:
     """Record a decision once per job, workspace and day (the Schedules page shows them)."""
     ws_cond = decisions.c.workspace_id.is_(None) if workspace_id is None else decisions.c.workspace_id == workspace_id
-    seen = conn.execute(select(decisions.c.id).where(and_(decisions.c.job_type == job.key, decisions.c.run_date == day, ws_cond)).limit(1)).first()
-    if seen is None:
-        conn.execute(insert(decisions).values(job_type=job.key, run_date=day, workspace_id=workspace_id, decision=decision,
-                                              reason=reason, run_id=run_id, decided_at=utcnow()))
+    seen = select(decisions.c.id).where(and_(decisions.c.job_type == job.key, decisions.c.run_date == day, ws_cond))
+    row = select(literal(job.key), literal(day), literal(workspace_id, BigInteger), literal(decision), literal(reason),
+                 literal(run_id, BigInteger), literal(utcnow())).where(~exists(seen))
+    # One INSERT … SELECT WHERE NOT EXISTS: a single write statement (see enqueue_due).
+    conn.execute(insert(decisions).from_select(
+        ["job_type", "run_date", "workspace_id", "decision", "reason", "run_id", "decided_at"], row))
 
 
 class DailyScheduler:
