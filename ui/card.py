@@ -1,0 +1,49 @@
+"""A titled card (the #Card style): the building block of the Settings, Dashboard and
+Schedules pages, and of the import wizard's steps."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+OK_STYLE = "color: #15803d;"
+ERROR_STYLE = "color: #d64541;"
+
+
+def muted(text: str = "", *, wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("Muted")
+    label.setWordWrap(wrap)
+    return label
+
+
+def say(label: QLabel, text: str, ok: bool | None = None) -> None:
+    """Show a result line: green when ok, red when not, plain when None."""
+    label.setText(text)
+    label.setStyleSheet("" if ok is None else OK_STYLE if ok else ERROR_STYLE)
+    label.setVisible(bool(text))
+
+
+class Card(QFrame):
+    def __init__(self, title: str, description: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Card")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(16, 12, 16, 14)
+        self.body.setSpacing(8)
+        heading = QLabel(title)
+        heading.setObjectName("PaneTitle")
+        self.body.addWidget(heading)
+        if description:
+            self.body.addWidget(muted(description))
+
+    def add_buttons(self, *buttons: QWidget, status: QLabel | None = None) -> QHBoxLayout:
+        """A row with a status line on the left and the buttons on the right."""
+        row = QHBoxLayout()
+        if status is not None:
+            status.setWordWrap(True)
+            row.addWidget(status, 1)
+        row.addStretch(0 if status is not None else 1)
+        for button in buttons:
+            row.addWidget(button)
+        self.body.addLayout(row)
+        return row

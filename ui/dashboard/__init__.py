@@ -1,0 +1,1 @@
+"""The Dashboard's charts (pyqtgraph) and its live throughput sampler."""

@@ -1,0 +1,1 @@
+"""The Settings page's cards: database connection, local workers, retention, SMTP."""
