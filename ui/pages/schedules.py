@@ -1,0 +1,182 @@
+"""Schedules: each scheduled job, when the daily pass runs next, its last result, the
+workspaces the scheduler skipped today and why, and a Run now button."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api import schedules
+from app.api.schedules import ScheduledJob
+from app.clock import today
+from ui.card import Card, muted, say
+from ui.console import Console
+from ui.pages import PageSpec
+from ui.theme import status_color
+
+REFRESH_MS = 30000
+
+
+def chip(status: str, text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet(f"background: {status_color(status).name()}; color: white; border-radius: 9px;"
+                        "padding: 1px 9px; font-weight: 600;")
+    return label
+
+
+def when(value: dt.datetime | None) -> str:
+    """A UTC timestamp from the database, shown in local time."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def until(moment: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(0, int((moment - now).total_seconds() // 60))
+    return f"in {minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"in {minutes} min"
+
+
+class ScheduleCard(Card):
+    def __init__(self, job: ScheduledJob, next_run: dt.datetime, console: Console) -> None:
+        super().__init__(job.title, job.description)
+        self.job = job
+        self.console = console
+        self.setObjectName("Card")
+        facts = QGridLayout()
+        facts.setHorizontalSpacing(14)
+        facts.setVerticalSpacing(6)
+        facts.setColumnStretch(1, 1)
+        now = dt.datetime.now()
+        facts.addWidget(muted("Next run", wrap=False), 0, 0, Qt.AlignmentFlag.AlignTop)
+        facts.addWidget(QLabel(f"{next_run:%Y-%m-%d %H:%M} ({until(next_run, now)})"), 0, 1)
+        facts.addWidget(muted("Last result", wrap=False), 1, 0, Qt.AlignmentFlag.AlignVCenter)
+        facts.addLayout(self._last_result(), 1, 1)
+        facts.addWidget(muted("Today", wrap=False), 2, 0, Qt.AlignmentFlag.AlignTop)
+        self.today = QLabel(self._today_text())
+        self.today.setObjectName("today")
+        self.today.setWordWrap(True)
+        self.today.setTextFormat(Qt.TextFormat.PlainText)
+        facts.addWidget(self.today, 2, 1)
+        self.body.addLayout(facts)
+        self.status = QLabel()
+        self.run_button = QPushButton("Run now")
+        self.run_button.setObjectName(f"run-{job.key}")
+        self.run_button.setToolTip("Queue a run for every workspace today, even those the scheduler skipped")
+        self.run_button.clicked.connect(self.run_now)
+        self.add_buttons(self.run_button, status=self.status)
+        say(self.status, "")
+
+    def _last_result(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        last = self.job.last_run
+        if last is None:
+            row.addWidget(muted("never run", wrap=False))
+        else:
+            row.addWidget(chip(last.status.value, last.status.label))
+            moment = when(last.finished_at or last.queued_at)
+            row.addWidget(QLabel(f"{moment} · run date {last.run_date.isoformat()} · by {last.initiated_by or '—'}"))
+            show = QPushButton(f"Open #{last.id}")
+            show.setFlat(True)
+            show.setCursor(Qt.CursorShape.PointingHandCursor)
+            show.clicked.connect(lambda: self.console.open_run(last.id))
+            row.addWidget(show)
+        row.addStretch(1)
+        return row
+
+    def _today_text(self) -> str:
+        if not self.job.decisions:
+            return "No decision yet today (the scheduler decides at its next pass)."
+        lines = [f"✔ {d.workspace}: enqueued (#{d.run_id}) — {d.reason}" if d.run_id else
+                 f"✔ {d.workspace}: enqueued — {d.reason}" for d in self.job.enqueued]
+        lines += [f"○ {d.workspace}: skipped — {d.reason}" for d in self.job.skipped]
+        return "\n".join(lines)
+
+    def run_now(self) -> None:
+        run_id = schedules.run_now(self.console.engine, self.job.key, today())
+        say(self.status, f"Queued run #{run_id}", True)
+        self.console.runs_changed.emit([run_id])
+        self.console.message.emit(f"Queued {self.job.title} as run #{run_id}")
+
+
+class SchedulesPage(QScrollArea):
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.cards: dict[str, ScheduleCard] = {}
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        self.layout_ = QVBoxLayout(inner)
+        self.layout_.setContentsMargins(18, 14, 18, 14)
+        self.layout_.setSpacing(12)
+        title = QLabel("Schedules")
+        title.setObjectName("PaneTitle")
+        self.header = muted()
+        self.layout_.addWidget(title)
+        self.layout_.addWidget(self.header)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(12)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1)
+        self.empty = muted("No scheduled job types are installed.")
+        self.empty.hide()
+        self.grid.addWidget(self.empty, 0, 0)
+        self.layout_.addLayout(self.grid)
+        self.layout_.addStretch(1)
+        self.setWidget(inner)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(lambda: self.isVisible() and self.refresh())
+        self.timer.start()
+        console.runs_changed.connect(self._runs_changed)
+
+    def next_run(self) -> tuple[dt.datetime, bool]:
+        """From this console's scheduler when it runs; else the cron time every scheduler uses."""
+        scheduler = self.console.workers.scheduler
+        found = scheduler.next_run_time() if scheduler is not None else None
+        if found is not None:
+            return found.replace(tzinfo=None), True
+        return schedules.next_daily_run(dt.datetime.now()), False
+
+    def refresh(self) -> None:
+        engine, day = self.console.engine, today()
+        self.console.background.submit(lambda: schedules.scheduled_jobs(engine, day), self.show_jobs,
+                                       key="schedules")
+
+    def _runs_changed(self, _ids: list[int]) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def show_jobs(self, jobs: list[ScheduledJob]) -> None:
+        next_run, ours = self.next_run()
+        self.header.setText(
+            f"The daily pass asks each scheduled job which workspaces need it and skips the rest. "
+            f"{'This console runs the scheduler' if ours else 'This console’s scheduler is off; any running worker or console schedules'}"
+            f" — next pass {next_run:%Y-%m-%d %H:%M}.")
+        for card in self.cards.values():
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = {job.key: ScheduleCard(job, next_run, self.console) for job in jobs}
+        for index, card in enumerate(self.cards.values()):
+            self.grid.addWidget(card, index // 2 + 1, index % 2)
+        self.empty.setVisible(not jobs)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.refresh()
+
+
+PAGE = PageSpec(key="schedules", title="Schedules", icon="schedules", factory=SchedulesPage, order=30)
