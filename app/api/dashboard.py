@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Integer, cast, func, select
 
@@ -93,7 +94,7 @@ class Overview:
     running: list[RunningRun] = field(default_factory=list)
 
 
-def _bucket(engine: Engine, seconds: int) -> ColumnElement[int]:
+def _bucket(engine: Engine, seconds: int) -> ColumnElement[Any]:
     if engine.dialect.name == "postgresql":
         return cast(func.floor(func.extract("epoch", runs.c.queued_at) / seconds), Integer)
     return cast(func.strftime("%s", runs.c.queued_at), Integer) / seconds
@@ -135,9 +136,10 @@ def overview(engine: Engine, period_key: str, now: dt.datetime | None = None) ->
     at = now or utcnow()
     data = buckets(engine, period, at)
     by_status = {status: sum(series) for status, series in data.counts.items()}
+    live_stmt = (select(runs.c.status, func.count())
+                 .where(runs.c.status.in_([RunStatus.PENDING.value, RunStatus.STARTED.value])).group_by(runs.c.status))
     with engine.connect() as conn:
-        live = dict(conn.execute(select(runs.c.status, func.count()).where(
-            runs.c.status.in_([RunStatus.PENDING.value, RunStatus.STARTED.value])).group_by(runs.c.status)).all())
+        live = {str(status): int(n) for status, n in conn.execute(live_stmt)}
     summary = Summary(runs=sum(by_status.values()), by_status=by_status, rows=sum(data.rows),
                       running=int(live.get(RunStatus.STARTED.value, 0)), queued=int(live.get(RunStatus.PENDING.value, 0)))
     return Overview(data, summary, at, running_runs(engine))
