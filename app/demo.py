@@ -208,8 +208,10 @@ def _params(job_type: str, module: str | None, rng: random.Random) -> dict[str, 
         return {"module": module, "duplicates": rng.choice(["skip", "update"]), "dry_run": False}
     if job_type == "export":
         return {"module": module, "format": rng.choice(["csv", "xlsx"])}
-    if job_type in ("bulk_update", "bulk_delete"):
-        return {"module": module, "where": {"status": "unqualified"}, "dry_run": False}
+    if job_type == "bulk_update":
+        return {"module": module, "where": ["status=unqualified"], "changes": ["status=new"], "dry_run": False}
+    if job_type == "bulk_delete":
+        return {"module": module, "where": ["status=unqualified"], "dry_run": False}
     return {}
 
 
