@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -242,6 +243,8 @@ class JobRun(Base):
         Index("ix_job_runs_ws_queued", "workspace_id", "queued_at"),
         Index("ix_job_runs_updated", "updated_at"),
         Index("ix_job_runs_started_hb", "status", "heartbeat_at"),
+        Index("ix_job_runs_pending", "id", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
     )
 
 

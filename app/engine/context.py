@@ -87,7 +87,7 @@ class JobContext:
         self._row_errors: list[dict[str, Any]] = []
         self._dirty = True
         self._started = time.monotonic()
-        self._last_flush = 0.0
+        self._last_flush = self._started  # a job that ends quickly is written once, by finish
         self.cancel_event = threading.Event()
         self.lost_event = threading.Event()
         self.result: dict[str, Any] = {}
@@ -98,7 +98,7 @@ class JobContext:
         with self._lock:
             self._total = n
             self._dirty = True
-        self.flush()
+        self._maybe_flush()
 
     def advance(self, k: int = 1) -> None:
         self.count(processed=k)
@@ -175,8 +175,9 @@ class JobContext:
         if time.monotonic() - self._last_flush >= self.flush_interval:
             self.flush()
 
-    def flush(self, conn: Connection | None = None) -> None:
-        """Write counters, log lines (and row errors of non-resumable jobs) now."""
+    def flush(self, conn: Connection | None = None, *, announce: bool = True) -> None:
+        """Write counters, log lines (and row errors of non-resumable jobs) now; with a
+        connection, inside the caller's transaction."""
         with self._lock:
             if not self._dirty and conn is None:
                 return
@@ -188,20 +189,21 @@ class JobContext:
             self._dirty = False
             self._last_flush = time.monotonic()
         if conn is not None:
-            self._write(conn, values, logs, row_errors)
+            self._write(conn, values, logs, row_errors, announce)
             return
         with self.engine.begin() as own:
-            self._write(own, values, logs, row_errors)
+            self._write(own, values, logs, row_errors, announce)
 
     def _write(self, conn: Connection, values: dict[str, Any], logs: list[dict[str, Any]],
-               row_errors: list[dict[str, Any]]) -> None:
+               row_errors: list[dict[str, Any]], announce: bool = True) -> None:
         now = utcnow()
         conn.execute(update(runs).where(runs.c.id == self.run_id).values(updated_at=now, **values))
         if logs:
             conn.execute(insert(tables.job_logs), logs)
         if row_errors:
             conn.execute(insert(tables.job_row_errors), row_errors)
-        notify.run_changed(conn, self.run_id)
+        if announce:
+            notify.run_changed(conn, self.run_id)
 
     def save_checkpoint(self, conn: Connection, state: dict[str, Any]) -> None:
         """Record how far the job got, in the same transaction as the work itself."""

@@ -112,16 +112,12 @@ def execute(
         heartbeat.stop()
         if on_context:
             on_context(None)
-    try:
-        ctx.flush()
-    except Exception as exc:  # keep going: finishing the run matters more than the last counters
-        log.error("could not write final progress of run %s: %s", run.id, exc)
     if status is RunStatus.STOPPED:
         ctx.log("Stopped on request; work already done is kept", "warning")
-        ctx.flush()
-    message = _summary(ctx, status) if error is None else f"Failed: {error}"
-    result = ctx.result or None
-    if not run_store.finish(engine, run.id, status, error=error, message=message, result=result, worker=worker):
+    ctx.log(_summary(ctx, status) if error is None else f"Failed: {error}", "error" if error else "info")
+    done = run_store.finish(engine, run.id, status, error=error, result=ctx.result or None, worker=worker,
+                            also=lambda conn: ctx.flush(conn, announce=False))
+    if not done:
         return None
     return status
 

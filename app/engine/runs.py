@@ -10,6 +10,7 @@ import datetime as dt
 import getpass
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
@@ -196,8 +197,10 @@ def claim(engine: Engine, worker: str, run_id: int | None = None) -> RunRecord |
 def finish(
     engine: Engine, run_id: int, status: RunStatus, *, error: str | None = None,
     message: str | None = None, result: dict[str, Any] | None = None, worker: str | None = None,
+    also: Callable[[Connection], None] | None = None,
 ) -> bool:
-    """Close a started run. Returns False when the run is no longer ours (recovered elsewhere)."""
+    """Close a started run; `also` writes in the same transaction (the last progress).
+    Returns False when the run is no longer ours (recovered elsewhere)."""
     now = utcnow()
     with engine.begin() as conn:
         cond = and_(runs.c.id == run_id, runs.c.status == RunStatus.STARTED.value)
@@ -208,7 +211,10 @@ def finish(
             values["result"] = result
         done = conn.execute(update(runs).where(cond).values(**values)).rowcount
         if done:
-            add_log(conn, run_id, message or f"Finished: {status.label}", "error" if status is RunStatus.FAILED else "info")
+            if also is not None:
+                also(conn)
+            if message is not None or also is None:
+                add_log(conn, run_id, message or f"Finished: {status.label}", "error" if status is RunStatus.FAILED else "info")
             notify.run_changed(conn, run_id)
     return bool(done)
 
