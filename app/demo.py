@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from app.clock import utcnow
 from app.db import tables
+from app.db.engine import write_transaction
 from app.db.models import (
     JobRun,
     OrgUnit,
@@ -39,7 +40,7 @@ def seed(engine: Engine, *, small: bool = False, rng_seed: int = 42) -> dict[str
     scale = 0.1 if small else 1.0
     sizes = {k: max(8, int(v * scale)) for k, v in SIZES.items()}
     rng = random.Random(rng_seed)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if conn.execute(select(func.count()).select_from(tables.workspaces)).scalar_one():
             return {"workspaces": 0}
         now = utcnow()

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.clock import today, utcnow
 from app.db import tables
+from app.db.engine import write_transaction
 from app.engine import notify
 from app.engine.jobtype import JobType
 from app.engine.records import RunRecord, run_to_json
@@ -86,7 +87,7 @@ def enqueue(
     """Queue a run for a worker; raises OptionsError on bad parameters."""
     job = get_job_type(job_key)
     clean = validate_params(job, params or {})
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         workspace_id = resolve_workspace(conn, workspace)
         run_id = insert_run(
             conn, job, clean, workspace_id=workspace_id, run_date=run_date or today(),
@@ -223,7 +224,7 @@ def request_cancel(engine: Engine, run_id: int, by: str | None = None) -> RunSta
     """Cancel: a queued run stops at once; a running one gets the flag its worker checks."""
     now = utcnow()
     who = by or current_user()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         run = get_run(conn, run_id)
         if run.status is RunStatus.PENDING:
             conn.execute(update(runs).where(and_(runs.c.id == run_id, runs.c.status == RunStatus.PENDING.value))
@@ -242,7 +243,7 @@ def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, init
     """A new run of the same type, workspace and parameters, linked to the original."""
     original = get_run(engine, run_id)
     job = get_job_type(original.type)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         new_id = insert_run(
             conn, job, original.params, workspace_id=original.workspace_id,
             run_date=run_date or original.run_date, initiated_by=initiated_by or current_user(),

@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Engine, and_, exists, insert, literal, select
 
 from app.clock import today, utcnow
 from app.db import tables
+from app.db.engine import write_transaction
 from app.engine.jobtype import Category, JobType
 from app.engine.registry import by_category
 from app.engine.runs import insert_run, validate_params
@@ -34,12 +35,11 @@ def enqueue_due(engine: Engine, run_date: dt.date | None = None) -> list[int]:
         if job.due is None:
             continue
         params = validate_params(job, {})
-        # Ask in a read-only connection, then write in a transaction whose first statement
-        # writes: on SQLite a transaction that read first cannot take the write lock once
-        # another scheduler committed ("database is locked" at once, no busy wait).
+        # Ask in a read-only connection, then write in a transaction that holds the write
+        # lock from its start (see write_transaction), so concurrent schedulers queue up.
         with engine.connect() as conn:
             due, skipped = job.due(conn, day)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             for workspace_id, reason in due:
                 run_id = insert_run(conn, job, params, workspace_id=workspace_id, run_date=day,
                                     initiated_by="scheduler", schedule_key=schedule_key(job, workspace_id, day))
