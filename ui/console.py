@@ -26,8 +26,8 @@ def console_settings() -> QSettings:
 
 
 class Console(QObject):
-    runs_changed = Signal(list)  # run ids changed in the database (any console or worker)
-    snapshots = Signal(dict)  # run id -> ProgressSnapshot of runs executing in this process
+    runs_changed = Signal(object)  # run ids changed in the database (any console or worker)
+    snapshots = Signal(object)  # run id -> ProgressSnapshot of runs executing in this process
     run_requested = Signal(int)  # somebody wants this run shown
     page_requested = Signal(str)  # somebody wants this page shown
     message = Signal(str)  # a line for the status bar

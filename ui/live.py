@@ -24,7 +24,7 @@ SQLITE_POLL_S = 0.5
 
 
 class ChangeFeed(QThread):
-    changed = Signal(list)  # run ids
+    changed = Signal(object)  # run ids
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()

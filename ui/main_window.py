@@ -11,6 +11,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
 
-        side = QWidget()
+        side = QFrame()
         side.setObjectName("SidebarPanel")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -89,7 +90,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(side)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([180, 1100])
+        self.splitter.setSizes([170, 1200])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self._build_toolbar()

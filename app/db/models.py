@@ -245,6 +245,11 @@ class JobRun(Base):
         Index("ix_job_runs_started_hb", "status", "heartbeat_at"),
         Index("ix_job_runs_pending", "id", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
+        # migration 0003: the console's history sorts (column, id) in both directions
+        *(Index(f"ix_job_runs_sort_{c}", c, "id") for c in (
+            "type", "module", "file_name", "status", "processed", "created", "updated", "skipped",
+            "failed", "errors_count", "started_at", "finished_at", "initiated_by", "workspace_id")),
+        # (and ix_job_runs_sort_duration on the backend's duration expression, made in 0003 only)
     )
 
 

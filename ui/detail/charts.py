@@ -4,8 +4,9 @@ while the run is watched (the in-process snapshot, or the row as other workers w
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.engine.records import RunRecord
 from ui.theme import status_color
@@ -19,6 +20,7 @@ class RunCharts(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.samples: list[tuple[float, dict[str, int]]] = []
+        self._dirty = False
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         foreground = palette.color(QPalette.ColorRole.Text)
@@ -37,19 +39,27 @@ class RunCharts(QWidget):
             for axis in ("left", "bottom"):
                 item.getAxis(axis).setTextPen(foreground)
                 item.getAxis(axis).setPen(foreground)
-            plot.setMinimumHeight(150)
+            plot.setMinimumHeight(120)
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen(status_color("started"), width=2),
                                               fillLevel=0, brush=pg.mkBrush(status_color("started").lighter(170)))
-        legend = self.count_plot.getPlotItem().addLegend(offset=(8, 8), labelTextColor=foreground)
-        legend.setBrush(pg.mkBrush(background))
+        # The legend is a label above the plot: an overlay legend would hide the curves.
+        self.legend = QLabel("&nbsp;&nbsp;".join(
+            f'<span style="color:{status_color(color).name()}">&#9632;</span>&nbsp;{name.title()}'
+            for name, color in COUNTER_SERIES))
+        self.legend.setObjectName("chart-legend")
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.count_curves = {
             name: self.count_plot.plot(pen=pg.mkPen(status_color(color), width=2), name=name.title())
             for name, color in COUNTER_SERIES
         }
+        counters = QVBoxLayout()
+        counters.setSpacing(0)
+        counters.addWidget(self.count_plot, 1)
+        counters.addWidget(self.legend)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.rate_plot)
-        layout.addWidget(self.count_plot)
+        layout.addLayout(counters)
 
     def reset(self) -> None:
         self.samples.clear()
@@ -64,6 +74,11 @@ class RunCharts(QWidget):
         del self.samples[:-MAX_SAMPLES]
         self._redraw()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty:
+            self._redraw()
+
     def show_finished(self, run: RunRecord) -> None:
         """A run not watched live: the straight line from start to end (its average rate)."""
         if self.samples or run.duration is None:
@@ -75,6 +90,11 @@ class RunCharts(QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
+        """Draw now when on screen; a hidden chart only remembers to (the GUI thread's time
+        goes to what people see)."""
+        self._dirty = not self.isVisible()
+        if self._dirty:
+            return
         xs = [t for t, _ in self.samples]
         for name, curve in self.count_curves.items():
             curve.setData(xs, [c[name] for _, c in self.samples])

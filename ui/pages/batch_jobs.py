@@ -33,9 +33,9 @@ from ui.history_model import COL, COLUMNS, ID_ROLE, RUN_ROLE, HistoryModel
 from ui.pages import PageSpec
 from ui.theme import icon
 
-COLUMN_WIDTHS = {"id": 70, "type": 150, "module": 90, "file_name": 190, "status": 110, "progress": 190,
-                 "created": 75, "updated": 75, "skipped": 75, "failed": 70, "errors_count": 70,
-                 "started_at": 150, "finished_at": 150, "duration": 90, "initiated_by": 140}
+COLUMN_WIDTHS = {"id": 64, "type": 150, "module": 80, "file_name": 180, "status": 104, "progress": 180,
+                 "created": 70, "updated": 70, "skipped": 66, "failed": 60, "errors_count": 60,
+                 "started_at": 145, "finished_at": 145, "duration": 80, "initiated_by": 120}
 
 
 class BatchJobsPage(QWidget):
@@ -76,7 +76,7 @@ class BatchJobsPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -130,7 +130,7 @@ class BatchJobsPage(QWidget):
         if splitter_state is not None:
             self.splitter.restoreState(splitter_state)  # type: ignore[arg-type]
         else:
-            self.splitter.setSizes([480, 360])
+            self.splitter.setSizes([520, 300])
         column = header.sortIndicatorSection()
         if not 0 <= column < len(COLUMNS) or header_state is None:
             header.setSortIndicator(COL["id"], Qt.SortOrder.DescendingOrder)
