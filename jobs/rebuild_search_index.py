@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from app.db import search
+from app.db.engine import write_transaction
 from app.db.scope import owner_ids
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
@@ -26,7 +27,7 @@ def run(ctx: JobContext, options: Options) -> None:
     for workspace_id in workspaces:
         for module in options.modules:
             ctx.check_stop()
-            with ctx.engine.begin() as conn:
+            with write_transaction(ctx.engine) as conn:
                 owners = owner_ids(conn, options.employee_id, options.org_unit_id)
                 if ctx.dry_run:
                     counts = search.compare(conn, module, workspace_id, owners)
