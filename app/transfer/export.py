@@ -1,0 +1,223 @@
+"""Export writers: records of a module, a filter and columns to CSV or XLSX, streamed.
+
+Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell starting with `=`,
+`+`, `-`, `@`, TAB or CR as a formula. In CSV such a text value leaves with a single quote
+(`'`) in front — OWASP's recommended prefix — so Excel shows it as text; our import strips
+that quote again, so an export re-imports unchanged. Numbers and dates are not prefixed (a
+negative number is no formula). In XLSX every text value is written as a string cell, which
+a spreadsheet never evaluates, so nothing needs a prefix there.
+
+On PostgreSQL the CSV is produced by `COPY (SELECT ...) TO STDOUT` with the prefix applied
+in the SELECT, so the database formats the rows at COPY speed; elsewhere `csv.writer` over
+a streamed cursor. XLSX goes through xlsxwriter in constant-memory mode, strings as
+strings, and continues on a new sheet after 1,048,575 data rows (a sheet holds 1,048,576).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from sqlalchemy import Connection, Select, String, Text, case, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.db import tables
+from app.records.fields import module_fields
+from app.records.filters import where_clause
+from app.records.modules import module_table
+from app.transfer.mapping import normalize
+
+SHEET_ROWS = 1_048_576
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+OWNER = tables.employees.alias("owner")
+ACCOUNT = tables.accounts.alias("account")
+EXTRA = {"id": "ID", "score": "Score", "scored_at": "Scored At", "created_at": "Created At", "updated_at": "Updated At"}
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    key: str
+    label: str
+    expr: ColumnElement[Any]
+    text: bool
+
+
+def available_columns(module: str) -> list[ExportColumn]:
+    """ID, the module's fields (owner as e-mail, account as name), then the record's times."""
+    table = module_table(module)
+    out = [ExportColumn("id", "ID", table.c.id, False)]
+    for fd in module_fields(module):
+        if fd.key == "owner":
+            expr: ColumnElement[Any] = OWNER.c.email
+        elif fd.key == "account":
+            expr = ACCOUNT.c.name
+        else:
+            expr = table.c[fd.key]
+        out.append(ExportColumn(fd.key, fd.label, expr, isinstance(expr.type, String | Text)))
+    for key in ("score", "scored_at", "created_at", "updated_at"):
+        if key in table.c and key not in {c.key for c in out}:
+            out.append(ExportColumn(key, EXTRA[key], table.c[key], False))
+    return out
+
+
+def choose_columns(module: str, wanted: list[str] | None) -> list[ExportColumn]:
+    """The named columns (by key or label, any case/spacing), or all of them."""
+    columns = available_columns(module)
+    if not wanted:
+        return columns
+    by_name: dict[str, ExportColumn] = {}
+    for col in columns:
+        by_name.setdefault(normalize(col.key), col)
+        by_name.setdefault(normalize(col.label), col)
+    chosen = []
+    for name in wanted:
+        found = by_name.get(normalize(name))
+        if found is None:
+            raise ExportError(f"{module} have no column {name!r}; columns: {', '.join(c.key for c in columns)}")
+        chosen.append(found)
+    return chosen
+
+
+def export_query(module: str, columns: list[ExportColumn], filters: list[str], workspace_id: int | None,
+                 guard: bool = False) -> Select[Any]:
+    table = module_table(module)
+    source = table.outerjoin(OWNER, OWNER.c.id == table.c.owner_id)
+    if "account_id" in table.c:
+        source = source.outerjoin(ACCOUNT, ACCOUNT.c.id == table.c.account_id)
+    exprs = [(_guarded(c.expr) if guard and c.text else c.expr).label(c.key) for c in columns]
+    return select(*exprs).select_from(source).where(where_clause(module, filters, workspace_id)).order_by(table.c.id)
+
+
+def _guarded(expr: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((func.substr(expr, 1, 1).in_(FORMULA_START), literal("'") + expr), else_=expr)
+
+
+def guard_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def count_rows(conn: Connection, module: str, filters: list[str], workspace_id: int | None) -> int:
+    table = module_table(module)
+    stmt = select(func.count()).select_from(table).where(where_clause(module, filters, workspace_id))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True, yield_per=10_000).execute(stmt)
+    for part in result.partitions():
+        yield from part
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return guard_text(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ")
+    return value
+
+
+def write_csv(conn: Connection, stmt: Select[Any], columns: list[ExportColumn], dest: Path,
+              progress: Callable[[int], None]) -> int:
+    """csv.writer over a streamed cursor (SQLite, or any backend); UTF-8 with BOM for Excel."""
+    rows = 0
+    with dest.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([c.label for c in columns])
+        for row in _stream(conn, stmt):
+            writer.writerow([_csv_cell(v) for v in row])
+            rows += 1
+            if rows % 10_000 == 0:
+                progress(10_000)
+    progress(rows % 10_000)
+    return rows
+
+
+def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters: list[str],
+             workspace_id: int | None, dest: Path, progress: Callable[[int], None]) -> None:
+    """PostgreSQL: `COPY (SELECT ...) TO STDOUT` straight into the file, guard included."""
+    stmt = export_query(module, columns, filters, workspace_id, guard=True)
+    compiled = stmt.compile(dialect=conn.dialect)
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([c.label for c in columns])
+    raw: Any = conn.connection.driver_connection
+    with dest.open("wb") as out, raw.cursor() as cur:
+        out.write(header.getvalue().encode("utf-8-sig"))
+        with cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+            for block in copy:
+                out.write(block)
+                progress(bytes(block).count(b"\n"))
+
+
+class SheetWriter:
+    """xlsxwriter in constant-memory mode; a new sheet (header repeated) every 1,048,575 rows."""
+
+    def __init__(self, dest: Path, title: str, headers: list[str]) -> None:
+        self.book = xlsxwriter.Workbook(str(dest), {"constant_memory": True, "strings_to_formulas": False,
+                                                    "strings_to_numbers": False, "strings_to_urls": False})
+        self.bold = self.book.add_format({"bold": True})
+        self.date = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.title, self.headers = title[:25], headers
+        self.sheets = 0
+        self.row = SHEET_ROWS
+        self.sheet: Any = None
+
+    def _next_sheet(self) -> None:
+        self.sheets += 1
+        name = self.title if self.sheets == 1 else f"{self.title} ({self.sheets})"
+        self.sheet = self.book.add_worksheet(name)
+        for col, header in enumerate(self.headers):
+            self.sheet.write_string(0, col, header, self.bold)
+        self.sheet.freeze_panes(1, 0)
+        self.row = 1
+
+    def write(self, values: Any) -> None:
+        if self.row >= SHEET_ROWS:
+            self._next_sheet()
+        sheet, row = self.sheet, self.row
+        for col, value in enumerate(values):
+            if value is None:
+                continue
+            kind = value.__class__
+            if kind is str:
+                sheet.write_string(row, col, value)
+            elif kind is int or kind is float:
+                sheet.write_number(row, col, value)
+            elif kind is dt.datetime or kind is dt.date:
+                sheet.write_datetime(row, col, value, self.date)
+            elif kind is bool:
+                sheet.write_boolean(row, col, value)
+            else:
+                sheet.write_string(row, col, str(value))
+        self.row = row + 1
+
+    def close(self) -> None:
+        if self.sheet is None:
+            self._next_sheet()
+        self.book.close()
+
+
+def write_xlsx(conn: Connection, stmt: Select[Any], columns: list[ExportColumn], dest: Path, title: str,
+               progress: Callable[[int], None]) -> tuple[int, int]:
+    """Returns (rows, sheets)."""
+    out = SheetWriter(dest, title, [c.label for c in columns])
+    rows = 0
+    try:
+        for row in _stream(conn, stmt):
+            out.write(row)
+            rows += 1
+            if rows % 10_000 == 0:
+                progress(10_000)
+    finally:
+        out.close()
+    progress(rows % 10_000)
+    return rows, out.sheets

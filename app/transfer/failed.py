@@ -1,0 +1,148 @@
+"""Files made from a run's row errors: the failed-records file and the Excel error report.
+
+Both are built from the `job_row_errors` table, not from memory, so they are right after a
+resume, on any workstation, and for any run.
+
+Failed records: the same format as the source (CSV keeps its delimiter and encoding, BOM
+included; a workbook becomes XLSX), only the failed rows with their original values, and an
+`Error` column appended (or refreshed, when the file already was a failed-records file).
+Error report: a styled workbook (bold frozen header, filters, widths) of row number, field,
+error and the raw row's columns, for any run.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from sqlalchemy import Engine, select
+
+from app.db import tables
+
+errors_table = tables.job_row_errors
+ERROR_COLUMN = "Error"
+XLSX_MAX_CELL = 32767
+
+
+def _error_rows(engine: Engine, run_id: int) -> Iterator[tuple[int | None, str | None, str, Any]]:
+    stmt = (select(errors_table.c.row_number, errors_table.c.field, errors_table.c.message, errors_table.c.raw)
+            .where(errors_table.c.run_id == run_id).order_by(errors_table.c.row_number, errors_table.c.id))
+    with engine.connect() as conn:
+        for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
+            yield row.row_number, row.field, row.message, row.raw
+
+
+def failed_rows(engine: Engine, run_id: int) -> Iterator[tuple[dict[str, Any], str]]:
+    """Each failed row once: its raw values and all its messages joined by `; `."""
+    current: int | None = None
+    raw: dict[str, Any] = {}
+    messages: list[str] = []
+    for row_number, _field, message, row_raw in _error_rows(engine, run_id):
+        if row_number != current and messages:
+            yield raw, "; ".join(messages)
+            messages = []
+        if row_number != current or not messages:
+            raw = row_raw if isinstance(row_raw, dict) else {}
+        current = row_number
+        messages.append(message)
+    if messages:
+        yield raw, "; ".join(messages)
+
+
+def _columns(engine: Engine, run_id: int, headers: list[str]) -> list[str]:
+    columns = [h for h in headers if h != ERROR_COLUMN]
+    seen = set(columns)
+    for raw, _ in failed_rows(engine, run_id):
+        for name in raw:
+            if name not in seen and name != ERROR_COLUMN:
+                seen.add(name)
+                columns.append(name)
+    return columns
+
+
+def write_failed_records(engine: Engine, run_id: int, source: dict[str, Any], dest: Path) -> int:
+    """Write the failed rows of a run to `dest`; returns how many. `source` describes the
+    imported file: format, headers, and for CSV its encoding and delimiter."""
+    columns = _columns(engine, run_id, list(source.get("headers") or []))
+    if source.get("format") == "xlsx":
+        return _failed_xlsx(engine, run_id, columns, dest, source.get("sheet") or "Failed records")
+    count = 0
+    with dest.open("w", encoding=source.get("encoding") or "utf-8", errors="replace", newline="") as handle:
+        writer = csv.writer(handle, delimiter=source.get("delimiter") or ",")
+        writer.writerow([*columns, ERROR_COLUMN])
+        for raw, message in failed_rows(engine, run_id):
+            writer.writerow([_text(raw.get(c)) for c in columns] + [message])
+            count += 1
+    return count
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _write_cell(sheet: Any, row: int, col: int, value: Any) -> None:
+    """Strings stay strings (never formulas); numbers stay numbers."""
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    elif value is not None and value != "":
+        sheet.write_string(row, col, str(value)[:XLSX_MAX_CELL])
+
+
+def _failed_xlsx(engine: Engine, run_id: int, columns: list[str], dest: Path, sheet_name: str) -> int:
+    book = xlsxwriter.Workbook(str(dest), {"constant_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet(sheet_name[:31])
+    for col, name in enumerate([*columns, ERROR_COLUMN]):
+        sheet.write_string(0, col, name)
+    count = 0
+    for raw, message in failed_rows(engine, run_id):
+        count += 1
+        for col, name in enumerate(columns):
+            _write_cell(sheet, count, col, raw.get(name))
+        sheet.write_string(count, len(columns), message[:XLSX_MAX_CELL])
+    book.close()
+    return count
+
+
+def write_error_report(engine: Engine, run_id: int, dest: Path) -> int:
+    """The styled 'Export errors to Excel' workbook; returns the number of errors written."""
+    columns: list[str] = []
+    seen: set[str] = set()
+    for _, _, _, raw in _error_rows(engine, run_id):
+        for name in raw if isinstance(raw, dict) else ():
+            if name not in seen:
+                seen.add(name)
+                columns.append(name)
+    book = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_numbers": False})
+    header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "bottom": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet = book.add_worksheet("Errors")
+    titles = ["Row Number", "Field", "Error", *columns]
+    widths = [len(t) + 2 for t in titles]
+    for col, title in enumerate(titles):
+        sheet.write_string(0, col, title, header)
+    count = 0
+    for row_number, field, message, raw in _error_rows(engine, run_id):
+        count += 1
+        if row_number is not None:
+            sheet.write_number(count, 0, row_number)
+        values: list[Any] = [field or "", message, *((raw or {}).get(c) if isinstance(raw, dict) else None for c in columns)]
+        for offset, value in enumerate(values, start=1):
+            _write_cell(sheet, count, offset, value)
+            widths[offset] = max(widths[offset], min(60, len(_text(value)) + 2))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(count, 1), len(titles) - 1)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width, wrap if col == 2 else None)
+    if count == 0:
+        sheet.write_string(1, 0, "This run recorded no errors.")
+    book.close()
+    return count
