@@ -113,7 +113,7 @@ def count_rows(conn: Connection, module: str, filters: list[str], workspace_id: 
 
 
 def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[Any]:
-    result = conn.execution_options(stream_results=True, yield_per=10_000).execute(stmt)
+    result = conn.execute(stmt.execution_options(stream_results=True, yield_per=10_000))
     for part in result.partitions():
         yield from part
 

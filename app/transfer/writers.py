@@ -202,8 +202,8 @@ def make_backend(conn: Connection, layout: Layout, now: dt.datetime) -> Backend:
 def load_keys(conn: Connection, table: Table, key_column: str, workspace_id: int) -> set[str]:
     """Every key the workspace holds, lower-cased in Python (as the file's keys are)."""
     column = table.c[key_column]
-    result = conn.execution_options(stream_results=True, yield_per=50_000).execute(
-        select(column).where(table.c.workspace_id == workspace_id))
+    result = conn.execute(select(column).where(table.c.workspace_id == workspace_id)
+                          .execution_options(stream_results=True, yield_per=50_000))
     return {str(value).lower() for value in result.scalars()}
 
 

@@ -1,0 +1,178 @@
+"""The import job end to end on both backends: counters, duplicates (in the database and in
+the file, ignoring case), update mode, dry run, row errors, failed-records round trip."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from app.clock import utcnow
+from app.db import tables
+from app.engine import artifacts, history
+from app.engine.status import RunStatus
+from app.transfer.api import TransferError, enqueue_import, rerun_failed
+from tests.engine_support import add_workspace
+from tests.import_support import HEADERS, count, lead, rows_of, run_to_end, write_csv
+from tests.test_import_sources import make_workbook
+
+
+def _import(engine: Engine, path: Path, module: str = "leads", **kwargs: object) -> int:
+    return enqueue_import(engine, path, module, workspace=kwargs.pop("workspace", "main"), **kwargs)  # type: ignore[arg-type]
+
+
+def test_skip_mode_counts_and_dedups_case_insensitively(engine: Engine, tmp_path: Path) -> None:
+    ws = add_workspace(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads).values(workspace_id=ws, last_name="Old", email="Lead1@Firm.Example.com",
+                                                 status="new", score=0, created_at=utcnow(), updated_at=utcnow()))
+    rows = [lead(1), lead(2), lead(3, email="LEAD2@firm.example.com"), lead(4, email="not-an-email"), lead(5)]
+    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "a.csv", rows)))
+    assert run.status is RunStatus.WARNING, run.error
+    assert (run.total, run.processed, run.created, run.updated, run.skipped, run.failed) == (5, 5, 2, 0, 2, 1)
+    assert count(engine, "leads") == 3
+    assert rows_of(engine, "leads", "last_name")[0] == ("Old",)  # skip never touches an existing record
+    errors = history.row_errors(engine, run.id)
+    assert [(e["row_number"], e["field"], e["message"]) for e in errors] == [(5, "email", "Email field invalid: 'not-an-email'")]
+    assert errors[0]["raw"]["Email"] == "not-an-email" and errors[0]["raw"]["First Name"] == "First4"
+
+
+def test_update_mode_updates_mapped_fields_only(engine: Engine, tmp_path: Path) -> None:
+    ws = add_workspace(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads).values(workspace_id=ws, last_name="Old", email="lead1@firm.example.com",
+                                                 city="Lyon", status="qualified", score=40,
+                                                 created_at=dt.datetime(2020, 1, 1), updated_at=dt.datetime(2020, 1, 1)))
+    rows = [lead(1, Status=""), lead(2), lead(3, email="LEAD2@FIRM.EXAMPLE.COM", **{"Last Name": "Twice"})]
+    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "u.csv", rows), duplicates="update"))
+    assert run.status is RunStatus.COMPLETED
+    assert (run.created, run.updated, run.skipped, run.failed) == (1, 2, 0, 0)
+    got = rows_of(engine, "leads", "email", "last_name", "city", "status", "score", "created_at")
+    assert got[0][:5] == ("lead1@firm.example.com", "Last1", "Lyon", "new", 40)  # city and score not in the file
+    assert got[0][5] == dt.datetime(2020, 1, 1)
+    assert got[1][:2] == ("LEAD2@FIRM.EXAMPLE.COM", "Twice")  # the later row of the file updates the earlier one
+
+
+def test_dry_run_writes_nothing_but_reports_everything(engine: Engine, tmp_path: Path) -> None:
+    add_workspace(engine)
+    rows = [lead(1), lead(1), lead(2, email="bad")]
+    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "d.csv", rows), dry_run=True))
+    assert (run.processed, run.created, run.skipped, run.failed) == (3, 1, 1, 1)
+    assert count(engine, "leads") == 0
+    assert len(history.row_errors(engine, run.id)) == 1
+    assert any("Dry run" in line["message"] for line in history.log_lines(engine, run.id))
+
+
+def test_missing_required_column_is_refused_before_any_row(engine: Engine, tmp_path: Path) -> None:
+    add_workspace(engine)
+    path = write_csv(tmp_path / "n.csv", [["A", "a@x.com"]], ["First Name", "Email"])
+    with pytest.raises(TransferError, match=r"required field Last Name \(last_name\)"):
+        _import(engine, path)
+    assert count(engine, "job_runs") == 0
+    mapped = run_to_end(engine, _import(engine, path, mapping={"First Name": "last_name"}))
+    assert mapped.created == 1 and rows_of(engine, "leads", "last_name") == [("A",)]
+
+
+def test_unreadable_files_are_refused(engine: Engine, tmp_path: Path) -> None:
+    add_workspace(engine)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"not a zip at all")
+    for path, message in ((empty, "empty"), (fake, "not a readable spreadsheet")):
+        with pytest.raises(TransferError, match=message):
+            _import(engine, path)
+
+
+def test_huge_field_and_ragged_rows_fail_alone(engine: Engine, tmp_path: Path) -> None:
+    add_workspace(engine)
+    path = tmp_path / "odd.csv"
+    write_csv(path, [lead(1), lead(2, Company="y" * 200_000), lead(3)])
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write("Short,Row\r\nToo,Many,x@firm.example.com,,,,surplus\r\n")
+    run = run_to_end(engine, _import(engine, path))
+    assert (run.processed, run.created, run.failed) == (5, 2, 3)
+    messages = {e["row_number"]: e["message"] for e in history.row_errors(engine, run.id)}
+    assert messages[3].startswith("Column 5 holds 200,000 characters")
+    assert messages[5] == "Email field is required"
+    assert messages[6] == "Row has 7 values but the header has 6 columns"
+
+
+def test_xlsx_with_dates_and_floats(engine: Engine, tmp_path: Path) -> None:
+    add_workspace(engine)
+    run = run_to_end(engine, _import(engine, make_workbook(tmp_path / "b.xlsx"), sheet="Leads"))
+    assert (run.created, run.failed) == (2, 0)
+    got = rows_of(engine, "leads", "email", "phone", "created_at", "status")
+    assert got[0] == ("anna@firm.example.com", "4930123456", dt.datetime(2024, 5, 31), "new")
+    assert got[1] == ("ben@firm.example.com", None, dt.datetime(2024, 6, 1), "qualified")
+
+
+def test_accounts_and_contacts_resolve_references(engine: Engine, tmp_path: Path) -> None:
+    ws = add_workspace(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.employees).values(workspace_id=ws, email="owner@corp.example.com", first_name="O",
+                                                     last_name="W", active=True))
+    accounts = write_csv(tmp_path / "acc.csv", [["Acme Ltd", "acme.example", "250", "owner@corp.example.com"],
+                                                ["Beta", "", "12.5", ""], ["ACME LTD", "", "", ""]],
+                         ["Account Name", "Website", "Employee Count", "Owner Email"])
+    run = run_to_end(engine, _import(engine, accounts, "accounts"))
+    assert (run.created, run.skipped, run.failed) == (1, 1, 1)
+    contacts = write_csv(tmp_path / "con.csv", [["Berg", "b@firm.example.com", "acme ltd"], ["Costa", "c@firm.example.com", "Nope"]],
+                         ["Last Name", "E-mail", "Company"])
+    run = run_to_end(engine, _import(engine, contacts, "contacts"))
+    assert (run.created, run.failed) == (1, 1)
+    assert history.row_errors(engine, run.id)[0]["message"].startswith("Account field invalid: 'Nope'")
+
+
+@pytest.mark.parametrize("encoding,delimiter", [("cp1252", ";"), ("utf-8-sig", "\t"), ("utf-8", ",")])
+def test_failed_records_round_trip(engine: Engine, tmp_path: Path, encoding: str, delimiter: str) -> None:
+    add_workspace(engine)
+    rows = [lead(1, **{"First Name": "Jörg"}), lead(2, email="not-an-email", **{"First Name": "Renée"}), lead(3, Phone="12")]
+    parent = run_to_end(engine, _import(engine, write_csv(tmp_path / "in.csv", rows, encoding=encoding, delimiter=delimiter)))
+    assert (parent.created, parent.failed) == (1, 2)
+    with engine.connect() as conn:
+        artifact_id = artifacts.find(conn, parent.id, "failed_records")
+    assert artifact_id is not None
+    failed = tmp_path / "failed.csv"
+    artifacts.save_to(engine, artifact_id, failed)
+    with failed.open(encoding=encoding, newline="") as handle:
+        got = list(csv.reader(handle, delimiter=delimiter))
+    assert got[0] == [*HEADERS, "Error"]
+    assert got[1] == [*rows[1], "Email field invalid: 'not-an-email'"]
+    assert got[2][:-1] == rows[2] and got[2][-1].startswith("Phone field invalid: '12'")
+    got[1][2], got[2][3] = "renee@firm.example.com", "+33 4 12 34 56 78"  # fix, keep the Error column
+    with failed.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(got)
+    child = run_to_end(engine, rerun_failed(engine, parent.id, failed))
+    assert child.parent_id == parent.id and (child.created, child.failed) == (2, 0)
+    assert sorted(r[0] for r in rows_of(engine, "leads", "first_name")) == ["First3", "Jörg", "Renée"]
+
+
+def test_failed_records_of_a_workbook_is_a_workbook(engine: Engine, tmp_path: Path) -> None:
+    import python_calamine
+
+    add_workspace(engine)
+    book = make_workbook(tmp_path / "b.xlsx")
+    run = run_to_end(engine, _import(engine, book, sheet="Leads", mapping={"Status": ""}, duplicates="skip"))
+    assert run.failed == 0
+    path = tmp_path / "bad.xlsx"
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    sheet = wb.add_worksheet("Leads")
+    sheet.write_row(0, 0, ["Last Name", "Email", "Employees"])
+    sheet.write_string(1, 0, "Berg")
+    sheet.write_string(1, 1, "=1+1")  # text that looks like a formula must come back as text
+    sheet.write_number(1, 2, 42)
+    wb.close()
+    run = run_to_end(engine, _import(engine, path))
+    with engine.connect() as conn:
+        artifact_id = artifacts.find(conn, run.id, "failed_records")
+    assert artifact_id is not None
+    out = tmp_path / "failed.xlsx"
+    artifacts.save_to(engine, artifact_id, out)
+    rows = list(python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Leads").iter_rows())
+    assert rows == [["Last Name", "Email", "Employees", "Error"], ["Berg", "=1+1", 42.0, "Email field invalid: '=1+1'"]]
