@@ -131,7 +131,7 @@ def write_csv(conn: Connection, stmt: Select[Any], columns: list[ExportColumn], 
     """csv.writer over a streamed cursor (SQLite, or any backend); UTF-8 with BOM for Excel."""
     rows = 0
     with dest.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle)  # \r\n ends rows, so a lone CR in a value is quoted too
         writer.writerow([c.label for c in columns])
         for row in _stream(conn, stmt):
             writer.writerow([_csv_cell(v) for v in row])
@@ -146,7 +146,7 @@ def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters
              workspace_id: int | None, dest: Path, progress: Callable[[int], None]) -> None:
     """PostgreSQL: `COPY (SELECT ...) TO STDOUT` straight into the file, guard included."""
     stmt = export_query(module, columns, filters, workspace_id, guard=True)
-    compiled = stmt.compile(dialect=conn.dialect)
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([c.label for c in columns])
     raw: Any = conn.connection.driver_connection
