@@ -19,7 +19,6 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from app.engine import history
 from app.engine.recovery import recover_orphans
@@ -112,27 +111,13 @@ def test_killed_worker_resumes_without_doubles(engine: Engine, db_url: str, cli,
     assert any("Resuming after row" in line["message"] for line in history.log_lines(engine, run_id))
 
 
-def _cancel(engine: Engine, run_id: int) -> None:
-    """Ask again while SQLite answers "database is locked": request_cancel reads, then writes, in
-    one deferred transaction, which SQLite refuses at once (no busy wait) when another writer
-    committed in between - here the import commits every few milliseconds."""
-    for _ in range(100):
-        try:
-            request_cancel(engine, run_id, by="tester")
-            return
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-    raise AssertionError("could not request cancel")
-
-
 def test_cancel_keeps_committed_batches(engine: Engine, tmp_path: Path) -> None:
     add_workspace(engine)
     rows = [lead(i) for i in range(100_000)]
     run_id = enqueue_import(engine, write_csv(tmp_path / "c.csv", rows), "leads", workspace="main", batch_size=100)
     with worker_thread(engine):
         wait_status(engine, run_id, lambda r: bool(r.checkpoint), timeout=60)
-        _cancel(engine, run_id)
+        request_cancel(engine, run_id, by="tester")
         run = wait_status(engine, run_id, lambda r: r.status.finished, timeout=60)
     assert run.status is RunStatus.STOPPED
     assert 0 < run.created < len(rows)

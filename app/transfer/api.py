@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from app.clock import today, utcnow
 from app.db import tables
+from app.db.engine import write_transaction
 from app.engine import artifacts, notify
 from app.engine.registry import get_job_type
 from app.engine.runs import (
@@ -83,7 +84,7 @@ def default_workspace(engine: Engine, workspace: str | int | None) -> str | int:
     if workspace not in (None, ""):
         return workspace  # type: ignore[return-value]
     ws = tables.workspaces
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         first = conn.execute(select(ws.c.id).order_by(ws.c.id).limit(1)).scalar()
         if first is None:
             first = conn.execute(insert(ws).values(key="default", name="Default workspace", created_at=utcnow())
@@ -127,7 +128,7 @@ def enqueue_import(
         raise TransferError(str(exc)) from None
     chosen = default_workspace(engine, workspace)
     # The run and its file commit together: no worker can claim the run before the file is there.
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         try:
             workspace_id = resolve_workspace(conn, chosen)
         except OptionsError as exc:
@@ -180,7 +181,7 @@ def export_errors_report(engine: Engine, run_id: int) -> int:
     with tempfile.TemporaryDirectory(prefix="batchdesk-report-") as tmp:
         dest = Path(tmp) / f"run-{run.id}-errors.xlsx"
         write_error_report(engine, run.id, dest)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             from app.settings_store import retention_days
 
             days = retention_days(conn)["export"]
