@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
+from sqlalchemy import ColumnElement
 
+from app.domain import batches
+from app.domain.records import scope_clause
+from app.engine.context import JobContext
 from app.records.filters import FilterError, where_clause
+from app.records.modules import module_table
 
 ModuleName = Literal["leads", "contacts", "accounts"]
 
@@ -26,3 +31,15 @@ def check_filter(module: str, where: list[str]) -> None:
         where_clause(module, where, None)
     except (FilterError, ValueError) as exc:
         raise ValueError(str(exc)) from None
+
+
+def selections(ctx: JobContext, module: str, where: list[str]) -> list[tuple[int, ColumnElement[bool], int]]:
+    """Per workspace of the run: the records the filter selects (existing by the end of the run
+    date) and how many there are — counted before anything changes."""
+    table = module_table(module)
+    out = []
+    with ctx.engine.connect() as conn:
+        for workspace_id in ctx.workspace_ids():
+            clause = scope_clause(module, workspace_id, run_date=ctx.run_date, conditions=where)
+            out.append((workspace_id, clause, batches.count(conn, table, clause)))
+    return out

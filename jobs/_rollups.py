@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.clock import utcnow
-from app.db import tables
 from app.domain import rollups
 from app.domain.batches import as_of
 from app.engine.context import JobContext
+from jobs._scope import due_per_workspace
 
 BATCH = 1_000
 
@@ -41,11 +41,6 @@ def run_rollups(ctx: JobContext, *, owners: list[int] | None = None, force: bool
 
 def due_by_workspace(conn: Connection, run_date: dt.date):  # type: ignore[no-untyped-def]
     """Due in a workspace when some account changed since its roll-up was made (or has none)."""
-    due, skipped = [], []
-    for workspace_id in conn.execute(select(tables.workspaces.c.id).order_by(tables.workspaces.c.id)).scalars():
-        n = rollups.count_stale(conn, int(workspace_id), as_of(run_date, utcnow()))
-        if n:
-            due.append((int(workspace_id), f"{n:,} accounts changed since their last roll-up"))
-        else:
-            skipped.append((int(workspace_id), "no account changed since the last roll-up"))
-    return due, skipped
+    at = as_of(run_date, utcnow())
+    return due_per_workspace(conn, lambda c, ws: rollups.count_stale(c, ws, at),
+                             "{n:,} accounts changed since their last roll-up", "no account changed since the last roll-up")

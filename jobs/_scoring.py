@@ -7,13 +7,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy import ColumnElement, Connection, and_
 
 from app.clock import utcnow
 from app.db import tables
 from app.domain import batches, scoring
 from app.domain.records import scope_clause
 from app.engine.context import JobContext
+from jobs._scope import due_per_workspace
 
 leads = tables.leads
 BATCH = 50_000
@@ -83,11 +84,5 @@ def run_scoring(ctx: JobContext, *, owners: list[int] | None = None, conditions:
 
 def due_by_workspace(conn: Connection, run_date: dt.date):  # type: ignore[no-untyped-def]
     """Daily re-score is due in a workspace when some lead's score differs from its rules' on that day."""
-    due, skipped = [], []
-    for workspace_id in conn.execute(select(tables.workspaces.c.id).order_by(tables.workspaces.c.id)).scalars():
-        n = pending_changes(conn, int(workspace_id), run_date)
-        if n:
-            due.append((int(workspace_id), f"{n:,} lead scores change on {run_date.isoformat()}"))
-        else:
-            skipped.append((int(workspace_id), "every lead score is current"))
-    return due, skipped
+    return due_per_workspace(conn, lambda c, ws: pending_changes(c, ws, run_date),
+                             f"{{n:,}} lead scores change on {run_date.isoformat()}", "every lead score is current")

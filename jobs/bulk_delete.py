@@ -5,12 +5,11 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from app.domain import batches, bulk
-from app.domain.records import scope_clause
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from app.records.modules import module_table
 from jobs._options import DryRunOptions
-from jobs._records import MODULE_FIELD, ModuleName, check_filter, filter_field
+from jobs._records import MODULE_FIELD, ModuleName, check_filter, filter_field, selections
 
 BATCH = 5_000
 
@@ -27,11 +26,7 @@ class Options(DryRunOptions):
 
 def run(ctx: JobContext, options: Options) -> None:
     table = module_table(options.module)
-    plans = []
-    with ctx.engine.connect() as conn:
-        for workspace_id in ctx.workspace_ids():
-            where = scope_clause(options.module, workspace_id, run_date=ctx.run_date, conditions=options.where)
-            plans.append((workspace_id, where, batches.count(conn, table, where)))
+    plans = selections(ctx, options.module, options.where)
     total = sum(n for *_, n in plans)
     ctx.total(total)
     verb = "would be" if ctx.dry_run else "will be"

@@ -8,13 +8,12 @@ from pydantic import Field, model_validator
 
 from app.clock import utcnow
 from app.domain import batches, bulk
-from app.domain.records import scope_clause
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from app.records.fields import field_map, load_lookups, match_key, validate_row
 from app.records.modules import module_table
 from jobs._options import DryRunOptions
-from jobs._records import MODULE_FIELD, ModuleName, check_filter, filter_field
+from jobs._records import MODULE_FIELD, ModuleName, check_filter, filter_field, selections
 
 BATCH = 50_000
 
@@ -64,11 +63,7 @@ def _clean_values(ctx: JobContext, options: Options, workspace_id: int) -> dict[
 
 def run(ctx: JobContext, options: Options) -> None:
     table = module_table(options.module)
-    plans = []
-    with ctx.engine.connect() as conn:
-        for workspace_id in ctx.workspace_ids():
-            where = scope_clause(options.module, workspace_id, run_date=ctx.run_date, conditions=options.where)
-            plans.append((workspace_id, where, batches.count(conn, table, where)))
+    plans = selections(ctx, options.module, options.where)
     ctx.total(sum(n for *_, n in plans))
     now = utcnow()
     changed_total = 0

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from app.db.scope import owner_ids
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from jobs._options import ScopedOptions
 from jobs._rollups import run_rollups
+from jobs._scope import scope_owners
 
 
-class Options(ScopedOptions):
-    pass
-
-
-def run(ctx: JobContext, options: Options) -> None:
-    with ctx.engine.connect() as conn:
-        owners = owner_ids(conn, options.employee_id, options.org_unit_id)
-    if owners is not None:
-        ctx.log(f"Scope: accounts owned by {len(owners)} employee(s)")
-    run_rollups(ctx, owners=owners, force=options.force)
+def run(ctx: JobContext, options: ScopedOptions) -> None:
+    run_rollups(ctx, owners=scope_owners(ctx, options, "accounts"), force=options.force)
 
 
 JOB = JobType(
@@ -28,7 +20,7 @@ JOB = JobType(
     description="Rebuild the per-account roll-ups (contacts, open leads, average lead score). Without Force "
                 "Recompute only accounts changed since their last refresh are looked at; with it, every account "
                 "in scope. Employee ID or Org Unit ID narrow the scope to the accounts those employees own.",
-    options=Options,
+    options=ScopedOptions,
     module="accounts",
     run=run,
 )

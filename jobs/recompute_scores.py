@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from app.db.scope import owner_ids
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from jobs._options import ScopedOptions
+from jobs._scope import scope_owners
 from jobs._scoring import run_scoring
 
 
-class Options(ScopedOptions):
-    pass
-
-
-def run(ctx: JobContext, options: Options) -> None:
-    with ctx.engine.connect() as conn:
-        owners = owner_ids(conn, options.employee_id, options.org_unit_id)
-    if owners is not None:
-        ctx.log(f"Scope: leads owned by {len(owners)} employee(s)")
-    run_scoring(ctx, owners=owners, force=options.force)
+def run(ctx: JobContext, options: ScopedOptions) -> None:
+    run_scoring(ctx, owners=scope_owners(ctx, options, "leads"), force=options.force)
 
 
 JOB = JobType(
@@ -27,7 +19,7 @@ JOB = JobType(
     category=Category.TROUBLESHOOTING,
     description="Recompute lead scores from the scoring rules, e.g. after a rule change or a failed run. Only scores "
                 "that differ are written unless Force Recompute is set; Employee ID or Org Unit ID narrow the scope.",
-    options=Options,
+    options=ScopedOptions,
     module="leads",
     run=run,
 )
