@@ -67,10 +67,11 @@ def test_dry_run_changes_nothing(engine: Engine) -> None:
     assert domain_checksums(engine) == before
 
 
-def test_cancel_keeps_the_finished_batches(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("key", ["rollup_refresh", "rebuild_rollups"])
+def test_cancel_keeps_the_finished_batches(engine: Engine, monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     w = build(engine)
     monkeypatch.setattr(_rollups, "BATCH", 1)
-    run = run_job(engine, "rebuild_rollups", run_date=DAY, cancel_after=1)
+    run = run_job(engine, key, workspace=w.ws_a, run_date=DAY, cancel_after=1)
     assert run.status is RunStatus.STOPPED
     assert list(stored(engine)) == [w.accounts["acme"]]
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 
 from app.db import tables
+from app.engine.scheduler import enqueue_due
 from app.engine.status import RunStatus
 from jobs import _scoring
 from tests.batchjobs.helpers import run_job
@@ -66,10 +67,11 @@ def test_dry_run_changes_nothing(engine: Engine, key: str) -> None:
     assert domain_checksums(engine) == before
 
 
-def test_cancel_between_batches_keeps_what_was_scored(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("key", ["rescore", "daily_rescore", "recompute_scores"])
+def test_cancel_between_batches_keeps_what_was_scored(engine: Engine, monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     w = build(engine)
     monkeypatch.setattr(_scoring, "BATCH", 5)
-    run = run_job(engine, "rescore", workspace=w.ws_a, run_date=DAY, cancel_after=5)
+    run = run_job(engine, key, workspace=w.ws_a, run_date=DAY, cancel_after=5)
     assert run.status is RunStatus.STOPPED
     scored = [s for s, at in scores(engine, w.ws_a).values() if at is not None]
     assert len(scored) == 5 and run.updated == 5, "the first batch is kept, the rest never started"
@@ -149,3 +151,17 @@ def test_daily_rescore_is_due_only_where_scores_are_stale(engine: Engine) -> Non
     with engine.connect() as conn:
         due, skipped = JOB.due(conn, DAY)  # type: ignore[misc]
     assert due == [] and len(skipped) == 2
+
+
+def test_scheduler_enqueues_due_workspaces_and_records_the_skipped(engine: Engine) -> None:
+    w = build(engine)
+    run_job(engine, "rescore", workspace=w.ws_b, run_date=DAY)
+    created = enqueue_due(engine, DAY)
+    assert enqueue_due(engine, DAY) == [], "one run per job, workspace and day"
+    d = tables.schedule_decisions
+    with engine.connect() as conn:
+        runs = conn.execute(select(tables.job_runs.c.type, tables.job_runs.c.workspace_id)
+                            .where(tables.job_runs.c.id.in_(created))).all()
+        decided = conn.execute(select(d.c.workspace_id, d.c.decision).where(d.c.job_type == "daily_rescore")).all()
+    assert ("daily_rescore", w.ws_a) in runs and ("daily_rescore", w.ws_b) not in runs
+    assert sorted(decided) == sorted([(w.ws_a, "enqueued"), (w.ws_b, "skipped")])
