@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from app.clock import utcnow
 from app.domain import upsert
 from app.domain.batches import day_end
-from app.domain.sync_sources import FolderSource, SqlSource, load_watermark, save_watermark
+from app.domain.sync_sources import FolderSource, SqlSource, load_watermark, save_watermark, url_has_password
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from app.records.fields import field_map, load_lookups, validate_row
@@ -27,7 +27,8 @@ class Options(DryRunOptions):
         "database", title="Source", description="Another SQL database (by URL) or a drop folder of CSV files.")
     url: str = Field("", title="Database URL",
                      description="SQLAlchemy URL of the source database, e.g. postgresql://user@host/crm or "
-                                 "sqlite:////data/legacy.db (source Database).")
+                                 "sqlite:////data/legacy.db (source Database). No password here: it is read from the "
+                                 "OS keyring (service batchdesk-sync, user USER@HOST).")
     table: str = Field("", title="Source table", description="The table to read (source Database).")
     change_column: str = Field("updated_at", title="Change column",
                                description="Column that grows when a source row changes; rows after the stored "
@@ -49,6 +50,9 @@ class Options(DryRunOptions):
     def _check(self) -> Options:
         if self.source == "database" and not (self.url.strip() and self.table.strip()):
             raise ValueError("a database source needs a Database URL and a Source table")
+        if url_has_password(self.url):
+            raise ValueError("leave the password out of the Database URL (it would be stored with the run); keep it "
+                             "in the OS keyring: service batchdesk-sync, user USER@HOST")
         if self.source == "folder" and not self.folder.strip():
             raise ValueError("a folder source needs a Drop folder")
         fields = field_map(self.module)
@@ -87,9 +91,10 @@ def run(ctx: JobContext, options: Options) -> None:
         ctx.check_stop()
         good = []
         for row in batch.rows:
-            clean, errors = validate_row(options.module, row.values, lookups)
+            clean, errors = validate_row(options.module, row.values, lookups) if row.error is None \
+                else ({}, [("", row.error)])
             for field, message in errors:
-                ctx.row_error(row.number, message, field=field, raw=row.raw)
+                ctx.row_error(row.number, message, field=field or None, raw=row.raw)
             if errors:
                 totals["failed"] += 1
             else:

@@ -10,9 +10,7 @@ a folder's watermark only moves past a file once all of it is in.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +24,11 @@ from sqlalchemy.exc import ArgumentError, NoSuchTableError, SQLAlchemyError
 from app.clock import utcnow
 from app.db import tables
 from app.db.engine import normalize_url
-from app.records.fields import module_fields
+from app.transfer import mapping as transfer_mapping
+from app.transfer.sources import CsvSource
+from app.transfer.sources import SourceError as TransferSourceError
 
 state = tables.sync_state
-SNIFF_BYTES = 64 * 1024
 
 
 class SourceError(RuntimeError):
@@ -41,6 +40,7 @@ class SourceRow:
     number: int  # the file's spreadsheet row (header = 1), or the position in a database read
     values: dict[str, Any]  # field key → raw value
     raw: dict[str, Any]  # the source's own names, for error details
+    error: str | None = None  # the row could not be read at all
 
 
 @dataclass
@@ -49,20 +49,9 @@ class Batch:
     watermark: str | None = None  # store this once the batch is committed (None: not yet safe)
 
 
-def _norm(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch not in " _-")
-
-
 def guess_mapping(module: str, names: list[str]) -> dict[str, str]:
-    """Field key → source column/header, matched by key, label or synonym ignoring case, spaces, _ and -."""
-    by_name = {_norm(n): n for n in names}
-    out: dict[str, str] = {}
-    for fd in module_fields(module):
-        for candidate in (fd.key, fd.label, *fd.synonyms):
-            if _norm(candidate) in by_name:
-                out[fd.key] = by_name[_norm(candidate)]
-                break
-    return out
+    """Field key → source column, guessed the way imports guess (key, label or synonym)."""
+    return {field: name for name, field in transfer_mapping.guess_mapping(module, names).items() if field}
 
 
 def resolve_mapping(module: str, names: list[str], explicit: dict[str, str]) -> dict[str, str]:
@@ -95,14 +84,38 @@ def save_watermark(conn: Connection, source_key: str, workspace_id: int, module:
 
 # ----------------------------------------------------------------------------- SQL database
 
+KEYRING_SERVICE = "batchdesk-sync"
+
+
+def source_password(username: str, host: str) -> str | None:
+    """A source database's password lives in the OS keyring (service batchdesk-sync, user
+    USER@HOST), never in the run's parameters, which every console can read."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, f"{username}@{host}")
+    except KeyringError:
+        return None
+
+
+def url_has_password(url: str) -> bool:
+    try:
+        return make_url(url).password is not None
+    except ArgumentError:
+        return False
+
 
 class SqlSource:
     def __init__(self, url: str, table: str, change_column: str, module: str, mapping: dict[str, str]) -> None:
         try:
-            self.url = normalize_url(url)
-            shown = make_url(self.url).render_as_string(hide_password=True)
+            parsed = make_url(normalize_url(url))
         except ArgumentError:
             raise SourceError(f"not a database URL: {url!r}") from None
+        shown = parsed.render_as_string(hide_password=True)
+        if parsed.username and parsed.password is None:
+            parsed = parsed.set(password=source_password(parsed.username, parsed.host or ""))
+        self.url = parsed.render_as_string(hide_password=False)
         self.table_name, self.change_column, self.module, self.explicit = table, change_column, module, mapping
         self.key = f"db:{shown}#{table}"
         self.description = f"table {table} of {shown}"
@@ -183,20 +196,6 @@ def _jsonable(value: Any) -> Any:
 # ----------------------------------------------------------------------------- CSV drop folder
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _delimiter(sample: str) -> str:
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
-
-
 class FolderSource:
     def __init__(self, folder: str, module: str, mapping: dict[str, str]) -> None:
         self.path = Path(folder).expanduser().resolve()
@@ -214,38 +213,40 @@ class FolderSource:
         return sorted((m, p) for m, p in found if (m, p.name) > done and m < limit)
 
     def count(self, after: str | None, until: dt.datetime) -> int:
-        return sum(max(0, sum(1 for _ in _lines(p)) - 1) for _, p in self.files(after, until))
+        total = 0
+        for _, path in self.files(after, until):
+            source = _open_csv(path)
+            try:
+                total += sum(1 for _ in source.records())
+            finally:
+                source.close()
+        return total
 
     def batches(self, after: str | None, until: dt.datetime, size: int) -> Iterator[Batch]:
+        """Each file read the way imports read CSV (encoding and delimiter detected)."""
         for mtime, path in self.files(after, until):
-            reader = csv.DictReader(_lines(path), delimiter=_delimiter(_head(path)))
-            mapping = resolve_mapping(self.module, list(reader.fieldnames or []), self.explicit)
+            source = _open_csv(path)
+            headers = source.info.headers
+            mapping = resolve_mapping(self.module, headers, self.explicit)
+            position = {field: headers.index(column) for field, column in mapping.items()}
             batch = Batch()
-            for index, row in enumerate(reader, start=2):
-                if len(batch.rows) >= size:
-                    yield batch
-                    batch = Batch()
-                raw = {"file": path.name, **{k: v for k, v in row.items() if k is not None}}
-                batch.rows.append(SourceRow(index, {f: row.get(c) for f, c in mapping.items()}, raw))
+            try:
+                for number, cells, error in source.records():
+                    if len(batch.rows) >= size:
+                        yield batch
+                        batch = Batch()
+                    raw = {"file": path.name, **dict(zip(headers, cells, strict=False))}
+                    values = {f: cells[i] if i < len(cells) else None for f, i in position.items()}
+                    batch.rows.append(SourceRow(number, values, raw, error))
+            finally:
+                source.close()
             batch.watermark = f"{mtime}|{path.name}"
             yield batch
 
 
-def _head(path: Path) -> str:
-    """The first lines, for guessing the delimiter."""
-    with path.open("rb") as fh:
-        return "\n".join(_decode(fh.read(SNIFF_BYTES)).splitlines()[:20])
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """Decoded lines of a CSV file, streamed: UTF-8 (with or without BOM), else cp1252."""
-    with path.open("rb") as fh:
-        encoding = "utf-8-sig"
-        try:
-            fh.read(SNIFF_BYTES).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            if exc.start < SNIFF_BYTES - 4:
-                encoding = "cp1252"
-        fh.seek(0)
-        yield from io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+def _open_csv(path: Path) -> CsvSource:
+    try:
+        return CsvSource(path)
+    except TransferSourceError as exc:
+        raise SourceError(str(exc)) from None
 

@@ -156,6 +156,7 @@ def test_folder_sync_takes_each_file_once(engine: Engine, tmp_path: Path) -> Non
     {"source": "database", "url": ""},
     {"source": "folder"},
     {"source": "folder", "folder": "/tmp", "columns": ["shoe_size=x"]},
+    {"source": "database", "url": "postgresql://crm:secret@db.example/crm", "table": "people"},
 ])
 def test_incomplete_sync_options_are_refused(engine: Engine, bad: dict[str, object]) -> None:
     with pytest.raises(OptionsError):
@@ -167,3 +168,28 @@ def test_unreadable_source_fails_with_a_clear_message(engine: Engine, tmp_path: 
     run = run_job(engine, "sync", {"module": "leads", "source": "database", "url": f"sqlite:///{tmp_path / 'none.db'}",
                                    "table": "people"}, workspace=w.ws_a)
     assert run.status is RunStatus.FAILED and "has no table 'people'" in (run.error or "")
+
+
+def test_source_password_comes_from_the_keyring_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    from app.domain.sync_sources import KEYRING_SERVICE, SqlSource
+
+    class OneSecret(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return "s3cret" if (service, username) == (KEYRING_SERVICE, "crm@db.example") else None
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise NotImplementedError
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(OneSecret())
+    try:
+        source = SqlSource("postgresql://crm@db.example/legacy", "people", "changed", "leads", {})
+    finally:
+        keyring.set_keyring(before)
+    assert ":s3cret@" in source.url
+    assert "s3cret" not in source.key and "s3cret" not in source.description
