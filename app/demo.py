@@ -169,8 +169,11 @@ def _runs(conn: Connection, rng: random.Random, ws_ids: list[int], n: int, now: 
     for i in range(n):
         job_type, module = rng.choice(kinds)
         status = rng.choice(statuses)
-        if status == "pending":
-            job_type, module = "rebuild_search_index", None  # queued demo runs are real, runnable work
+        if status in ("pending", "started"):
+            # Queued runs are real, runnable work; a 'started' one is a run whose worker died
+            # (recovery ends it as failed, with the reason in its log). Neither may be a job that
+            # needs a file the demo does not have, or one recovery would re-queue.
+            job_type, module = "rebuild_search_index", None
         queued = now - dt.timedelta(minutes=(n - i) * rng.randint(100, 260))
         total = rng.choice([250, 1000, 2400, 5000, 12000, 48000]) if job_type in ("import", "export", "rescore", "bulk_update") else rng.randint(5, 400)
         started = queued + dt.timedelta(seconds=rng.randint(1, 40)) if status != "pending" else None

@@ -40,7 +40,9 @@ def make_window(qtbot, console_home: Path, console_engine: Engine):  # type: ign
         console = Console(console_engine)
         window = build_window(console)
         console.start(workers=workers, scheduler=scheduler)
-        qtbot.addWidget(window)
+        # pytest-qt closes registered widgets before fixtures are torn down: decide for the
+        # running jobs first, or the close would ask a question nobody can answer offscreen.
+        qtbot.addWidget(window, before_close_func=lambda w: w.close_with("cancel"))
         window.show()
         made.append(window)
         return window
