@@ -193,11 +193,25 @@ def bench_stall(window, engine: Engine, jobs: int, seconds: float) -> tuple[floa
     return idle, busy, samples
 
 
+def explain_sorts(engine: Engine) -> None:
+    from sqlalchemy import select, text
+
+    for column in COLUMNS:
+        for descending in (False, True):
+            order = api._order(column.sort, descending, "postgresql")
+            stmt = select(api.runs.c.id).order_by(*order).limit(100)
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            with engine.connect() as conn:
+                plan = conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + sql)).scalars().all()
+            print(f"{column.sort:>14} {'desc' if descending else 'asc ':4}  {plan[-1]:<28} {plan[1].strip()[:70]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--stall-seconds", type=float, default=8.0)
+    parser.add_argument("--explain", action="store_true", help="print the plan and time of every sort's page query")
     args = parser.parse_args()
     with PgServer(parent_dir=os.environ.get("BATCHDESK_PG_TMPDIR", "/tmp")) as pg, \
             tempfile.TemporaryDirectory() as home:
@@ -209,6 +223,8 @@ def main() -> int:
         start = time.perf_counter()
         add_runs(engine, args.rows)
         print(f"{args.rows:,} runs generated in {time.perf_counter() - start:.1f} s (PostgreSQL, every index)")
+        if args.explain:
+            explain_sorts(engine)
 
         application()
         console = Console(engine, QSettings(str(Path(home) / "bench.ini"), QSettings.Format.IniFormat))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,21 @@ def save_artifact(engine: Engine, artifact_id: int, path: str | Path) -> int:
     return artifacts.save_to(engine, artifact_id, Path(path))
 
 
+@cache
 def _errors_exporter() -> Any:
-    try:
-        module = importlib.import_module("app.transfer")
-    except ImportError:
-        return None
-    return getattr(module, "export_errors_report", None)
+    """The transfer package's `export_errors_report(engine, run_id) -> artifact id`, if installed."""
+    for name in ("app.transfer.api", "app.transfer"):
+        try:
+            found = getattr(importlib.import_module(name), "export_errors_report", None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def errors_report_available() -> bool:
+    return _errors_exporter() is not None
 
 
 def can_export_errors(detail: RunDetail) -> bool:

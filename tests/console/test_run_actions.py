@@ -85,3 +85,15 @@ def test_bulk_cancel_queued_runs_with_the_delete_key(make_window, console_engine
     qtbot.waitUntil(lambda: all(get_run(console_engine, i).status is RunStatus.STOPPED for i in ids))
     qtbot.waitUntil(lambda: all(page.model.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).status is RunStatus.STOPPED
                                 for r in rows))
+    # the same (now cancelled) runs replay together with Ctrl+Shift+R
+    qtbot.waitUntil(lambda: page.replay_button.text() == "Replay Selected (3)")
+    before = page.model.total
+    window.activateWindow()  # a window manager gives focus back after the message box; offscreen has none
+    qtbot.waitUntil(window.isActiveWindow)
+    asked = answer_next_modal(qtbot, "replay-ok")
+    qtbot.keyClick(page.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert asked == ["ReplayDialog"]
+    qtbot.waitUntil(lambda: page.model.total == before + 3, timeout=10000)
+    with console_engine.connect() as conn:
+        replays = conn.execute(select(tables.job_runs.c.replay_of).where(tables.job_runs.c.replay_of.in_(ids))).scalars().all()
+    assert sorted(replays) == sorted(ids)

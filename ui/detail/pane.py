@@ -178,7 +178,7 @@ class RunDetailPane(QWidget):
         self.buttons["download"].setEnabled(detail.artifact(*api.DOWNLOAD_KINDS) is not None)
         self.buttons["failed_records"].setEnabled(detail.artifact("failed_records") is not None)
         self.buttons["export_errors"].setEnabled(api.can_export_errors(detail))
-        self.buttons["export_errors"].setVisible(api._errors_exporter() is not None)
+        self.buttons["export_errors"].setVisible(api.errors_report_available())
 
     # ------------------------------------------------------------ live
     def _runs_changed(self, ids: list[int]) -> None:

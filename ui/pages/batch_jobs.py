@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -111,6 +111,12 @@ class BatchJobsPage(QWidget):
         self.model.count_changed.connect(self._count_changed)
         self.model.error.connect(console.message)
         self.model.modelReset.connect(self._selection_changed)
+        # statuses of selected runs change live: re-check what the bulk buttons can do, at most 5x/s
+        self._actions_timer = QTimer(self)
+        self._actions_timer.setSingleShot(True)
+        self._actions_timer.setInterval(200)
+        self._actions_timer.timeout.connect(self._selection_changed)
+        self.model.dataChanged.connect(lambda *_: self._actions_timer.start())
         console.runs_changed.connect(self.model.runs_changed)
         console.snapshots.connect(self.model.apply_snapshots)
         console.run_requested.connect(self.open_run)
@@ -154,6 +160,7 @@ class BatchJobsPage(QWidget):
 
     # ------------------------------------------------------------ selection
     def selected_runs(self) -> list[RunRecord]:
+        """The loaded runs among the selected rows (a selection can span rows not fetched)."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         found = [self.model.index(row, 0).data(RUN_ROLE) for row in rows]
         return [run for run in found if run is not None]
