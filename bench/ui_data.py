@@ -39,7 +39,17 @@ CROSS JOIN LATERAL (SELECT
 
 
 def add_runs(engine: Engine, n: int) -> None:
+    """Insert with the secondary indexes dropped, then rebuild the very same indexes (from
+    their definitions in pg_indexes): several times faster than maintaining 20+ indexes."""
     with engine.begin() as conn:
+        defs = conn.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'job_runs' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'job_runs'::regclass)")).all()
+        for name, _ in defs:
+            conn.execute(text(f'DROP INDEX "{name}"'))
         conn.execute(text(INSERT_RUNS), {"n": n, "types": list(TYPES), "users": list(USERS)})
+        conn.execute(text("SET maintenance_work_mem = '512MB'"))
+        for _, definition in defs:
+            conn.execute(text(definition))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE job_runs"))

@@ -55,6 +55,8 @@ COLUMNS = [
     Column("duration", "Duration", "duration", RIGHT), Column("initiated_by", "Initiated By", "initiated_by"),
 ]
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
+HANDLED_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
+                           RUN_ROLE, ID_ROLE})
 LIVE_COLUMNS = ("progress", "created", "updated", "skipped", "failed", "errors_count", "duration")
 
 
@@ -117,7 +119,8 @@ class HistoryModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # The view asks ~10 roles per cell on every paint: answer the ones we ignore first.
+        if role not in HANDLED_ROLES or not index.isValid():
             return None
         run_id = self.id_at(index.row())
         if role == ID_ROLE:
@@ -175,19 +178,23 @@ class HistoryModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ queries
     def set_query(self, query: api.HistoryQuery) -> None:
-        """A new filter or sort: start over from the top (the old rows vanish at once)."""
+        """A new filter or sort: start over from the top (the old rows vanish at once).
+        A new sort of the same filter keeps the count: no second count(*) of the history."""
+        same_rows = query.filter == self.query.filter and self._total is not None
         self.beginResetModel()
         self.query = query
         self._generation += 1
-        self._rows = 0
-        self._total = None
+        if not same_rows:
+            self._rows = 0
+            self._total = None
         self._pages.clear()
         self._row_of.clear()
         self._pending.clear()
         self.endResetModel()
         self.query_changed.emit()
         self._request_page(0)
-        self._request_count()
+        if not same_rows:
+            self._request_count()
 
     def _request_page(self, start: int) -> None:
         if start in self._pending:

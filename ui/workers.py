@@ -53,6 +53,7 @@ class LocalWorkers(QObject):
         super().__init__(parent)
         self.engine = engine
         self.threads: list[WorkerThread] = []
+        self.retiring: list[WorkerThread] = []  # asked to stop, finishing their current run
         self.scheduler: DailyScheduler | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -72,13 +73,21 @@ class LocalWorkers(QObject):
             thread.start()
             self.threads.append(thread)
         for thread in self.threads[count:]:
+            # never wait on the GUI thread: the worker ends after its current run
             thread.stop_event.set()
-            thread.wait()
+            thread.finished.connect(lambda t=thread: self._retired(t))
+            self.retiring.append(thread)
         del self.threads[count:]
         self.changed.emit()
 
+    def _retired(self, thread: WorkerThread) -> None:
+        if thread in self.retiring:
+            thread.wait()
+            self.retiring.remove(thread)
+            self.changed.emit()
+
     def _free_index(self) -> int:
-        used = {int(t.objectName().rsplit("-", 1)[1]) for t in self.threads}
+        used = {int(t.objectName().rsplit("-", 1)[1]) for t in self.threads + self.retiring}
         return next(i for i in range(len(used) + 1) if i not in used)
 
     def drain(self) -> None:
@@ -86,7 +95,7 @@ class LocalWorkers(QObject):
         if self.scheduler is not None:
             self.scheduler.shutdown()
             self.scheduler = None
-        for thread in self.threads:
+        for thread in self.threads + self.retiring:
             thread.stop_event.set()
 
     def stop(self, *, cancel_running: bool = False, release_running: bool = False) -> None:
@@ -101,9 +110,10 @@ class LocalWorkers(QObject):
         elif cancel_running:
             for ctx in contexts:
                 ctx.cancel_event.set()
-        for thread in self.threads:
+        for thread in self.threads + self.retiring:
             thread.wait()
         self.threads.clear()
+        self.retiring.clear()
         self.changed.emit()
 
     # ------------------------------------------------------------ state
@@ -112,7 +122,7 @@ class LocalWorkers(QObject):
         return len(self.threads)
 
     def running(self) -> list[JobContext]:
-        return [ctx for t in self.threads if (ctx := t.current) is not None]
+        return [ctx for t in self.threads + self.retiring if (ctx := t.current) is not None]
 
     def snapshots(self) -> dict[int, ProgressSnapshot]:
         return {ctx.run_id: ctx.snapshot() for ctx in self.running()}
