@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Connection
 
 from app.clock import utcnow
+from app.db.engine import write_transaction
 from app.domain import rollups
 from app.domain.batches import as_of
 from app.engine.context import JobContext
@@ -27,7 +28,7 @@ def run_rollups(ctx: JobContext, *, owners: list[int] | None = None, force: bool
         for start in range(0, len(ids), BATCH):
             ctx.check_stop()
             chunk = ids[start:start + BATCH]
-            with ctx.engine.begin() as conn:
+            with write_transaction(ctx.engine) as conn:
                 counts = rollups.preview(conn, chunk, at) if ctx.dry_run else rollups.refresh(conn, chunk, at, force=force)
             done.add(counts)
             ctx.count(processed=len(chunk), **({} if ctx.dry_run else {"created": counts.created, "updated": counts.updated}))

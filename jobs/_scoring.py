@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Connection, and_
 
 from app.clock import utcnow
 from app.db import tables
+from app.db.engine import write_transaction
 from app.domain import batches, scoring
 from app.domain.records import scope_clause
 from app.engine.context import JobContext
@@ -62,7 +63,7 @@ def run_scoring(ctx: JobContext, *, owners: list[int] | None = None, conditions:
         for ids in batches.id_ranges(ctx.engine, leads, p.where, BATCH):
             ctx.check_stop()
             where = and_(p.where, ids.clause(leads))
-            with ctx.engine.begin() as conn:
+            with write_transaction(ctx.engine) as conn:
                 if ctx.dry_run:
                     differ = scoring.count_changes(conn, p.expr, where)
                 elif force:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
+from app.db.engine import write_transaction
 from app.domain import batches, bulk
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
@@ -42,7 +43,7 @@ def run(ctx: JobContext, options: Options) -> None:
             continue
         for ids in batches.id_ranges(ctx.engine, table, where, BATCH):
             ctx.check_stop()
-            with ctx.engine.begin() as conn:
+            with write_transaction(ctx.engine) as conn:
                 deleted = bulk.delete_records(conn, options.module, ids.clause(table) & where)
             ctx.count(processed=deleted)
             ctx.result["deleted"] += deleted

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from app.clock import utcnow
+from app.db.engine import write_transaction
 from app.domain import batches, bulk
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
@@ -78,7 +79,7 @@ def run(ctx: JobContext, options: Options) -> None:
         for ids in batches.id_ranges(ctx.engine, table, where, BATCH):
             ctx.check_stop()
             batch = ids.clause(table) & where
-            with ctx.engine.begin() as conn:
+            with write_transaction(ctx.engine) as conn:
                 if ctx.dry_run:
                     n = bulk.count_matching(conn, options.module, batch & bulk.changes_clause(options.module, values))
                 else:

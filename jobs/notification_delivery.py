@@ -13,6 +13,7 @@ import smtplib
 from sqlalchemy import Connection
 
 from app.clock import utcnow
+from app.db.engine import write_transaction
 from app.domain import digest, outbox
 from app.domain.mailer import Mailer, MailNotConfigured, SmtpConfig, digest_recipients
 from app.engine.context import JobContext
@@ -43,7 +44,7 @@ def _queue_digest(ctx: JobContext) -> None:
         ctx.log(f"A digest would be queued for {', '.join(missing)}")
         ctx.result["digests_queued"] = len(missing)
         return
-    with ctx.engine.begin() as conn:
+    with write_transaction(ctx.engine) as conn:
         ctx.result["digests_queued"] = digest.queue(conn, ctx.run_date, missing, found)
 
 
@@ -71,18 +72,18 @@ def _deliver(ctx: JobContext) -> None:
             if not messages:
                 break
             for message in messages:
-                with ctx.engine.begin() as conn:
+                with write_transaction(ctx.engine) as conn:
                     if not outbox.claim(conn, message):
                         continue  # another run sent it
                 try:
                     mailer.send(message.recipient, message.subject, message.body)
                 except (OSError, smtplib.SMTPException) as exc:
-                    with ctx.engine.begin() as conn:
+                    with write_transaction(ctx.engine) as conn:
                         outbox.mark_failed(conn, message.id, str(exc))
                     ctx.row_error(None, f"{message.recipient}: {exc}", field="recipient", raw={"id": message.id})
                     ctx.count(processed=1, failed=1)
                     continue
-                with ctx.engine.begin() as conn:
+                with write_transaction(ctx.engine) as conn:
                     outbox.mark_sent(conn, message.id, utcnow())
                 sent += 1
                 ctx.count(processed=1, created=1)

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from app.db import tables
+from app.db.engine import write_transaction
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from app.engine.status import FINISHED
@@ -77,18 +78,18 @@ def run(ctx: JobContext, options: Options) -> None:
     for start in range(0, len(files), BATCH):
         ctx.check_stop()
         batch = files[start:start + BATCH]
-        with ctx.engine.begin() as conn:
+        with write_transaction(ctx.engine) as conn:
             delete_files(conn, batch)
         ctx.count(processed=len(batch), updated=len(batch))
         ctx.result["files_deleted"] += len(batch)
     for start in range(0, len(old_runs), BATCH):
         ctx.check_stop()
         batch = old_runs[start:start + BATCH]
-        with ctx.engine.begin() as conn:
+        with write_transaction(ctx.engine) as conn:
             archive(conn, batch)
         ctx.count(processed=len(batch), updated=len(batch))
         ctx.result["runs_archived"] += len(batch)
-    with ctx.engine.begin() as conn:
+    with write_transaction(ctx.engine) as conn:
         cutoff = ctx.run_date - dt.timedelta(days=days["history"])
         conn.execute(delete(tables.schedule_decisions).where(tables.schedule_decisions.c.run_date < cutoff))
 

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from app.clock import utcnow
+from app.db.engine import write_transaction
 from app.domain import upsert
 from app.domain.batches import day_end
 from app.domain.sync_sources import FolderSource, SqlSource, load_watermark, save_watermark, url_has_password
@@ -99,7 +100,7 @@ def run(ctx: JobContext, options: Options) -> None:
                 totals["failed"] += 1
             else:
                 good.append(clean)
-        with ctx.engine.begin() as conn:
+        with write_transaction(ctx.engine) as conn:
             todo = upsert.plan(conn, options.module, workspace_id, good, options.duplicates, known)
             if not ctx.dry_run:
                 upsert.apply(conn, options.module, workspace_id, todo, now)
