@@ -47,3 +47,20 @@ class Card(QFrame):
             row.addWidget(button)
         self.body.addLayout(row)
         return row
+
+
+class CounterTile(QFrame):
+    """A big number over its name (dashboard tiles, an import's counters)."""
+
+    def __init__(self, name: str, value: str = "–", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(2)
+        self.value = QLabel(value)
+        self.value.setObjectName("CounterValue")
+        label = QLabel(name)
+        label.setObjectName("CounterName")
+        layout.addWidget(self.value)
+        layout.addWidget(label)

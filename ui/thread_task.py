@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from shiboken6 import isValid
 
 
 class ThreadTask(QObject):
@@ -37,3 +38,13 @@ class ThreadTask(QObject):
     def join(self, timeout: float | None = None) -> None:
         if self.thread.ident is not None:
             self.thread.join(timeout)
+
+
+def while_alive(owner: QObject, fn: Callable[..., None]) -> Callable[..., None]:
+    """A callback that does nothing once `owner` is gone (a dialog closed before its answer came)."""
+
+    def call(*args: Any) -> None:
+        if isValid(owner):
+            fn(*args)
+
+    return call

@@ -33,5 +33,24 @@ def launch(engine: Engine, requests: list[LaunchRequest], *, workspace_id: int |
     so a bad form never leaves half of a multi-job launch behind."""
     for request in requests:
         validate_params(get_job_type(request.job_key), request.params)
-    return [enqueue(engine, r.job_key, r.params, workspace=workspace_for(r.job_key, workspace_id),
-                    run_date=run_date, initiated_by=initiated_by) for r in requests]
+    return [_enqueue(engine, r, workspace_for(r.job_key, workspace_id), run_date, initiated_by) for r in requests]
+
+
+def _enqueue(engine: Engine, request: LaunchRequest, workspace_id: int | None, run_date: dt.date,
+             initiated_by: str | None) -> int:
+    if request.job_key == "import":
+        return _enqueue_import(engine, request.params, workspace_id, run_date, initiated_by)
+    return enqueue(engine, request.job_key, request.params, workspace=workspace_id, run_date=run_date,
+                   initiated_by=initiated_by)
+
+
+def _enqueue_import(engine: Engine, params: dict[str, Any], workspace_id: int | None, run_date: dt.date,
+                    initiated_by: str | None) -> int:
+    """An import from the Run Job dialog stores its file with the run (as the wizard does),
+    so any worker on any workstation can read it; raises TransferError (a ValueError)."""
+    from app.transfer.api import enqueue_import
+
+    return enqueue_import(engine, params["file"], params["module"], params.get("duplicates", "skip"),
+                          params.get("mapping") or {}, params.get("sheet"), bool(params.get("dry_run")),
+                          params.get("template"), workspace_id, initiated_by, batch_size=params.get("batch_size"),
+                          run_date=run_date)

@@ -132,4 +132,4 @@ def test_rejected_values_are_shown_next_to_their_field(qtbot, tmp_path: Path) ->
     # an empty list where the model needs one item
     modules = form.editors["modules"]
     modules.item("leads").setCheckState(Qt.CheckState.Unchecked)  # type: ignore[attr-defined]
-    assert "at least 1 item" in form.error_labels["modules"].text()
+    assert "Add at least one" in form.error_labels["modules"].text()

@@ -74,7 +74,7 @@ def test_rejected_value_blocks_run_then_valid_values_queue_a_run(qtbot, console_
     assert form.values()["modules"] == ["leads"]
     modules.setCurrentRow(0)
     qtbot.keyClick(modules, Qt.Key.Key_Space)
-    assert "at least 1 item" in form.error_labels["modules"].text()
+    assert "Add at least one" in form.error_labels["modules"].text()
     assert not dialog.run_button.isEnabled()
     qtbot.keyClick(modules, Qt.Key.Key_Space)
     qtbot.waitUntil(dialog.run_button.isEnabled)
@@ -114,3 +114,31 @@ def test_several_jobs_queue_together_and_global_jobs_ignore_the_workspace(qtbot,
     assert (first.type, first.workspace_id) == ("retention_cleanup", None)
     assert (second.type, second.workspace_id) == ("rebuild_search_index", dialog.workspace_id())
     assert second.params["modules"] == ["leads", "contacts", "accounts"]
+
+
+def test_an_import_from_the_dialog_stores_its_file_with_the_run(qtbot, console_engine: Engine, tmp_path) -> None:
+    from app.engine import artifacts
+
+    dialog = open_dialog(qtbot, console_engine)
+    check_job(qtbot, dialog, "import")
+    form = dialog.cards["import"].form
+    file_line = form.editors["file"].line  # type: ignore[attr-defined]
+    assert form.error_labels["file"].text() == "⚠ Required"
+    qtbot.keyClicks(file_line, str(tmp_path / "missing.csv"))
+    assert "No file at" in form.error_labels["file"].text() and not dialog.run_button.isEnabled()
+    source = tmp_path / "few_contacts.csv"
+    source.write_text("First Name,Last Name,Email\nAda,Lovelace,ada@engines.example\n", encoding="utf-8")
+    file_line.clear()
+    qtbot.keyClicks(file_line, str(source))
+    module = form.editors["module"].combo  # type: ignore[attr-defined]
+    module.setFocus()
+    qtbot.keyClicks(module, "Contacts")
+    qtbot.waitUntil(dialog.run_button.isEnabled)
+    with qtbot.waitSignal(dialog.queued) as queued:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    (run_id,) = queued.args[0]
+    run = get_run(console_engine, run_id)
+    assert (run.type, run.module, run.file_name, run.workspace_id) == ("import", "contacts", "few_contacts.csv",
+                                                                      dialog.workspace_id())
+    with console_engine.connect() as conn:
+        assert artifacts.find(conn, run_id, "source") is not None

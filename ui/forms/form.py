@@ -46,6 +46,10 @@ def make_editor(spec: FieldSpec, pickers: PickerSource | None) -> FieldEditor:
 
 
 def error_text(error: dict[str, Any]) -> str:
+    """Pydantic's message, in the words a form uses for an empty required field."""
+    kind, given = error.get("type"), error.get("input")
+    if kind == "missing" or (kind in ("string_too_short", "too_short") and given in ("", [], {}, None)):
+        return "Required" if kind != "too_short" else "Add at least one"
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

@@ -10,11 +10,11 @@ import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.api import dashboard
 from app.api.dashboard import Overview
-from ui.card import muted
+from ui.card import CounterTile, muted
 from ui.console import Console
 from ui.dashboard.charts import FailureRate, LiveThroughput, StatusBars
 from ui.pages import PageSpec
@@ -22,21 +22,6 @@ from ui.pages import PageSpec
 REFRESH_MS = 15000
 SAMPLE_MS = 2000
 DEFAULT_PERIOD = "7d"
-
-
-class Tile(QFrame):
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.setObjectName("Card")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(2)
-        self.value = QLabel("–")
-        self.value.setObjectName("CounterValue")
-        label = QLabel(name)
-        label.setObjectName("CounterName")
-        layout.addWidget(self.value)
-        layout.addWidget(label)
 
 
 class DashboardPage(QWidget):
@@ -62,7 +47,7 @@ class DashboardPage(QWidget):
         top.addWidget(QLabel("Period:"))
         top.addWidget(self.period)
 
-        self.tiles = {key: Tile(name) for key, name in (
+        self.tiles = {key: CounterTile(name) for key, name in (
             ("runs", "Runs in period"), ("failed", "Failed"), ("failure_rate", "Failure rate"),
             ("rows", "Rows processed"), ("running", "Running now"), ("queued", "Queued now"))}
         tiles = QHBoxLayout()

@@ -1,0 +1,140 @@
+"""A CSV dropped on the window: module guessed, previewed, mapped (one column re-mapped,
+saved as a template), dry-run (nothing written), run by a real embedded worker to its end,
+and its failed records downloaded — all with clicks and keys."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QInputDialog
+from sqlalchemy import Engine, func, select
+
+from app.db import tables
+from app.engine.runs import get_run
+from app.transfer.mapping import list_templates
+from ui.import_wizard import ImportWizard
+
+ROWS = [
+    ["First Name", "Surname", "Email Address", "Phone", "Company", "Notes"],
+    ["Ines", "Quinn", "ines.quinn@fair.example", "+49 30 1234567", "Quinn Labs", "Berlin"],
+    ["Jonas", "Rossi", "jonas.rossi@fair.example", "", "Rossi Foods", "Turin"],
+    ["Kira", "Schmidt", "not-an-email", "", "Schmidt AG", "Hamburg"],
+    ["Luis", "Tanaka", "luis.tanaka@fair.example", "+81 3 5555 1234", "", "Osaka"],
+]
+
+
+def drop_file(window, path: Path) -> ImportWizard:  # type: ignore[no-untyped-def]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    where = QPoint(200, 200)
+    enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    event = QDropEvent(where.toPointF(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert event.isAccepted()
+    (wizard,) = window.findChildren(ImportWizard)
+    return wizard
+
+
+def leads_with(engine: Engine, domain: str) -> list[tuple[str, str | None]]:
+    leads = tables.leads
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(leads.c.email, leads.c.city)
+                                               .where(func.lower(leads.c.email).like(f"%@{domain}"))
+                                               .order_by(leads.c.email))]
+
+
+def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, console_engine: Engine,
+                                                          tmp_path: Path, monkeypatch) -> None:
+    source = tmp_path / "fair_contacts_may.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";").writerows(ROWS)
+    window = make_window(workers=1)
+    wizard = drop_file(window, source)
+    step = wizard.file
+    qtbot.waitUntil(step.ready, timeout=10000)
+    assert step.module_key() == "contacts"  # the headers fit leads and contacts alike; the name decides
+    step.module.setFocus()
+    qtbot.keyClicks(step.module, "Leads")
+    assert step.module_key() == "leads"
+    assert "semicolon separated" in step.detected.text()
+    assert step.table.rowCount() == 4 and step.table.item(2, 2).text() == "not-an-email"
+    assert step.table.verticalHeaderItem(0).text() == "2"  # spreadsheet row numbers
+
+    qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
+    mapping = wizard.mapping
+    assert mapping.mapping() == {"First Name": "first_name", "Surname": "last_name", "Email Address": "email",
+                                 "Phone": "phone", "Company": "company", "Notes": ""}
+    surname = mapping.combos["Surname"]
+    surname.setFocus()
+    qtbot.keyClick(surname, Qt.Key.Key_Home)  # the first choice: ignore the column
+    assert mapping.mapping()["Surname"] == ""
+    assert "Last Name" in mapping.problem.text() and not wizard.next.isEnabled()
+    qtbot.keyClicks(surname, "Last")
+    notes = mapping.combos["Notes"]
+    notes.setFocus()
+    qtbot.keyClicks(notes, "City")
+    assert mapping.mapping()["Notes"] == "city"
+    qtbot.waitUntil(wizard.next.isEnabled)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Fair leads", True))
+    qtbot.mouseClick(mapping.save_button, Qt.MouseButton.LeftButton)
+    saved = {t.name: t.mapping for t in list_templates(console_engine, "leads")}
+    assert saved["Fair leads"]["Notes"] == "city"
+    qtbot.mouseClick(mapping.update_, Qt.MouseButton.LeftButton, pos=QPoint(8, mapping.update_.height() // 2))
+    assert mapping.duplicate_mode() == "update"
+
+    qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
+    running = wizard.running
+    assert "into Leads" in running.plan.text() and "duplicates update" in running.plan.text()
+    with qtbot.waitSignal(running.run_ended, timeout=30000) as ended:
+        qtbot.mouseClick(running.dry_button, Qt.MouseButton.LeftButton)
+    dry_id, status = ended.args
+    assert status == "warning"
+    assert "3 would be created, 0 updated, 0 skipped, 1 failed" in running.headline.text()
+    qtbot.waitUntil(lambda: running.errors.isVisible() and running.errors.rowCount() == 1)
+    assert running.errors.item(0, 0).text() == "4"
+    assert running.errors.item(0, 2).text() == "Email field invalid: 'not-an-email'"
+    assert leads_with(console_engine, "fair.example") == []  # a dry run writes nothing
+    assert get_run(console_engine, dry_id).params["dry_run"] is True
+
+    with qtbot.waitSignal(running.run_ended, timeout=30000) as ended:
+        qtbot.mouseClick(running.run_button, Qt.MouseButton.LeftButton)
+    run_id, status = ended.args
+    assert status == "warning" and run_id != dry_id
+    assert "3 were created" in running.headline.text()
+    assert leads_with(console_engine, "fair.example") == [
+        ("ines.quinn@fair.example", "Berlin"), ("jonas.rossi@fair.example", "Turin"),
+        ("luis.tanaka@fair.example", "Osaka")]
+    run = get_run(console_engine, run_id)
+    assert (run.file_name, run.module, run.failed, run.created) == ("fair_contacts_may.csv", "leads", 1, 3)
+    assert run.params["duplicates"] == "update" and run.params["template"] == "Fair leads"
+    assert run.params["mapping"]["Notes"] == "city"
+
+    assert running.failed_button.isVisible()
+    target = tmp_path / "failed.csv"
+    monkeypatch.setattr("ui.import_wizard.run_step.ask_save_path", lambda *args: str(target))
+    with qtbot.waitSignal(running.saved, timeout=10000):
+        qtbot.mouseClick(running.failed_button, Qt.MouseButton.LeftButton)
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows[0] == [*ROWS[0], "Error"]
+    assert rows[1][:6] == ROWS[3] and "Email field invalid" in rows[1][6]
+    assert len(rows) == 2
+    wizard.close()
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_with_its_reason(qtbot, make_window, tmp_path: Path) -> None:
+    bogus = tmp_path / "numbers.xlsx"
+    bogus.write_text("this is not a workbook", encoding="utf-8")
+    window = make_window()
+    wizard = window.open_dialog("import", path=str(bogus))
+    qtbot.waitUntil(lambda: wizard.file.error.isVisible(), timeout=10000)
+    assert wizard.file.error.text().startswith("✖")
+    assert not wizard.next.isEnabled()
+    wizard.close()
