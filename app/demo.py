@@ -56,6 +56,7 @@ def seed(engine: Engine, *, small: bool = False, rng_seed: int = 42) -> dict[str
             _contacts(conn, rng, ws, employees[ws], accounts[ws], sizes["contacts"] // 2, now)
             _leads(conn, rng, ws, employees[ws], sizes["leads"] // 2, now)
         _runs(conn, rng, ws_ids, sizes["runs"], now)
+        _schedule_decisions(conn, ws_ids, now)
     return {"workspaces": len(ws_ids), "employees": sizes["employees"], "accounts": sizes["accounts"],
             "contacts": sizes["contacts"], "leads": sizes["leads"], "runs": sizes["runs"]}
 
@@ -229,3 +230,27 @@ def _run_logs(conn: Connection, run_id: int, status: str, queued: dt.datetime, s
         end = {"completed": "info", "warning": "warning", "failed": "error", "stopped": "warning"}[status]
         lines.append((finished, end, f"Finished: {status} after {processed:,} of {total:,}"))
     conn.execute(insert(tables.job_logs), [{"run_id": run_id, "at": at, "level": lv, "message": m} for at, lv, m in lines])
+
+
+DUE_TEXT = {"rollup_refresh": "{n:,} accounts changed since their last roll-up",
+            "retention_cleanup": "{n:,} items past retention", "notification_delivery": "{n:,} messages waiting"}
+
+
+def _schedule_decisions(conn: Connection, ws_ids: list[int], now: dt.datetime) -> None:
+    """What the scheduler decided on the day of each job's latest scheduled demo run (the
+    Schedules page shows it): that run enqueued, the other workspaces skipped."""
+    runs = tables.job_runs
+    for job_type, text in DUE_TEXT.items():
+        last = conn.execute(select(runs.c.id, runs.c.run_date, runs.c.workspace_id, runs.c.total)
+                            .where(runs.c.type == job_type, runs.c.initiated_by == "scheduler")
+                            .order_by(runs.c.queued_at.desc()).limit(1)).first()
+        if last is None:
+            continue
+        per_workspace = job_type == "rollup_refresh"
+        rows = [{"job_type": job_type, "run_date": last.run_date, "decision": "enqueued", "run_id": last.id,
+                 "workspace_id": last.workspace_id if per_workspace else None,
+                 "reason": text.format(n=last.total or 1), "decided_at": now}]
+        rows += [{"job_type": job_type, "run_date": last.run_date, "decision": "skipped", "run_id": None,
+                  "workspace_id": ws, "reason": "no account changed since the last roll-up", "decided_at": now}
+                 for ws in ws_ids if per_workspace and ws != last.workspace_id]
+        conn.execute(insert(tables.schedule_decisions), rows)

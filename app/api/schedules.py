@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, func, select
 
 from app.api.launch import LaunchRequest, launch
 from app.db import tables
@@ -44,6 +44,7 @@ class ScheduledJob:
     per_workspace: bool
     last_run: LastRun | None
     decisions: list[Decision] = field(default_factory=list)
+    decided_on: dt.date | None = None  # the day of those decisions: today, or the last pass before it
 
     @property
     def skipped(self) -> list[Decision]:
@@ -71,25 +72,33 @@ def _last_run(engine: Engine, job_key: str) -> LastRun | None:
     return LastRun(int(row.id), RunStatus(row.status), row.run_date, row.queued_at, row.finished_at, row.initiated_by)
 
 
-def _decisions(engine: Engine, day: dt.date) -> dict[str, list[Decision]]:
-    stmt = (select(decisions.c.job_type, workspaces.c.name, decisions.c.decision, decisions.c.reason,
-                   decisions.c.run_id)
+def _decisions(engine: Engine, day: dt.date) -> dict[str, tuple[dt.date, list[Decision]]]:
+    """Per job type, the decisions of `day` — or of its last pass before `day` when there is
+    none yet today (e.g. before midnight's pass, or with the scheduler off)."""
+    latest = (select(decisions.c.job_type, func.max(decisions.c.run_date).label("day"))
+              .where(decisions.c.run_date <= day).group_by(decisions.c.job_type).subquery())
+    stmt = (select(decisions.c.job_type, decisions.c.run_date, workspaces.c.name, decisions.c.decision,
+                   decisions.c.reason, decisions.c.run_id)
+            .join(latest, and_(latest.c.job_type == decisions.c.job_type, latest.c.day == decisions.c.run_date))
             .outerjoin(workspaces, workspaces.c.id == decisions.c.workspace_id)
-            .where(decisions.c.run_date == day).order_by(decisions.c.job_type, workspaces.c.name))
-    found: dict[str, list[Decision]] = {}
+            .order_by(decisions.c.job_type, workspaces.c.name))
+    found: dict[str, tuple[dt.date, list[Decision]]] = {}
     with engine.connect() as conn:
-        for job_type, name, decision, reason, run_id in conn.execute(stmt):
-            found.setdefault(job_type, []).append(
+        for job_type, run_date, name, decision, reason, run_id in conn.execute(stmt):
+            found.setdefault(job_type, (run_date, []))[1].append(
                 Decision(name or "All workspaces", decision, reason or "", int(run_id) if run_id else None))
     return found
 
 
 def scheduled_jobs(engine: Engine, day: dt.date) -> list[ScheduledJob]:
     """Every scheduled job type with its last run and the scheduler's decisions for `day`."""
-    today = _decisions(engine, day)
-    return [ScheduledJob(job.key, job.title, job.description, job.per_workspace, _last_run(engine, job.key),
-                         today.get(job.key, []))
-            for job in sorted(by_category(Category.SCHEDULED), key=lambda j: j.title)]
+    passes = _decisions(engine, day)
+    jobs: list[ScheduledJob] = []
+    for job in sorted(by_category(Category.SCHEDULED), key=lambda j: j.title):
+        decided_on, found = passes.get(job.key, (None, []))
+        jobs.append(ScheduledJob(job.key, job.title, job.description, job.per_workspace,
+                                 _last_run(engine, job.key), found, decided_on))
+    return jobs
 
 
 def run_now(engine: Engine, job_key: str, run_date: dt.date) -> int:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.api import schedules
 from app.api.schedules import ScheduledJob
 from app.clock import today
+from ui import format as fmt
 from ui.card import Card, muted, say
 from ui.console import Console
 from ui.pages import PageSpec
@@ -31,16 +32,11 @@ REFRESH_MS = 30000
 
 def chip(status: str, text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet(f"background: {status_color(status).name()}; color: white; border-radius: 9px;"
-                        "padding: 1px 9px; font-weight: 600;")
+    height = label.fontMetrics().height() + 6
+    label.setFixedHeight(height)
+    label.setStyleSheet(f"background: {status_color(status).name()}; color: white; border-radius: {height // 2}px;"
+                        "padding: 0 10px; font-weight: 600;")
     return label
-
-
-def when(value: dt.datetime | None) -> str:
-    """A UTC timestamp from the database, shown in local time."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def until(moment: dt.datetime, now: dt.datetime) -> str:
@@ -63,13 +59,16 @@ class ScheduleCard(Card):
         facts.addWidget(QLabel(f"{next_run:%Y-%m-%d %H:%M} ({until(next_run, now)})"), 0, 1)
         facts.addWidget(muted("Last result", wrap=False), 1, 0, Qt.AlignmentFlag.AlignVCenter)
         facts.addLayout(self._last_result(), 1, 1)
-        facts.addWidget(muted("Today", wrap=False), 2, 0, Qt.AlignmentFlag.AlignTop)
+        decided = job.decided_on
+        facts.addWidget(muted("Today" if decided in (None, today()) else f"Last pass\n{decided}", wrap=False),
+                        2, 0, Qt.AlignmentFlag.AlignTop)
         self.today = QLabel(self._today_text())
         self.today.setObjectName("today")
         self.today.setWordWrap(True)
         self.today.setTextFormat(Qt.TextFormat.PlainText)
         facts.addWidget(self.today, 2, 1)
         self.body.addLayout(facts)
+        self.body.addStretch(1)
         self.status = QLabel()
         self.run_button = QPushButton("Run now")
         self.run_button.setObjectName(f"run-{job.key}")
@@ -84,21 +83,23 @@ class ScheduleCard(Card):
         last = self.job.last_run
         if last is None:
             row.addWidget(muted("never run", wrap=False))
+            row.addStretch(1)
         else:
-            row.addWidget(chip(last.status.value, last.status.label))
-            moment = when(last.finished_at or last.queued_at)
-            row.addWidget(QLabel(f"{moment} · run date {last.run_date.isoformat()} · by {last.initiated_by or '—'}"))
+            row.addWidget(chip(last.status.value, last.status.label), 0, Qt.AlignmentFlag.AlignTop)
+            moment = fmt.local_time(last.finished_at or last.queued_at, seconds=False)
+            details = QLabel(f"{moment} · run date {last.run_date.isoformat()} · by {last.initiated_by or '—'}")
+            details.setWordWrap(True)
+            row.addWidget(details, 1)
             show = QPushButton(f"Open #{last.id}")
             show.setFlat(True)
             show.setCursor(Qt.CursorShape.PointingHandCursor)
             show.clicked.connect(lambda: self.console.open_run(last.id))
-            row.addWidget(show)
-        row.addStretch(1)
+            row.addWidget(show, 0, Qt.AlignmentFlag.AlignTop)
         return row
 
     def _today_text(self) -> str:
         if not self.job.decisions:
-            return "No decision yet today (the scheduler decides at its next pass)."
+            return "No decision yet (the scheduler decides at its next pass)."
         lines = [f"✔ {d.workspace}: enqueued (#{d.run_id}) — {d.reason}" if d.run_id else
                  f"✔ {d.workspace}: enqueued — {d.reason}" for d in self.job.enqueued]
         lines += [f"○ {d.workspace}: skipped — {d.reason}" for d in self.job.skipped]
@@ -118,6 +119,7 @@ class SchedulesPage(QScrollArea):
         self.cards: dict[str, ScheduleCard] = {}
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         self.layout_ = QVBoxLayout(inner)
         self.layout_.setContentsMargins(18, 14, 18, 14)
