@@ -115,3 +115,26 @@ def test_catalogue_shape() -> None:
                                                        "country", "city", "source", "status", "created_at", "owner"}
     with pytest.raises(ValueError, match="unknown module"):
         module_fields("widgets")
+
+
+def test_column_validation_matches_row_validation() -> None:
+    from app.records.columns import validate_columns
+    from app.records.fields import row_validator
+
+    rows = [
+        ["Anna", "Berg", "anna@firm.example.com", "+49 30 1234567", "new", "2024-05-31", "owner@corp.example.com"],
+        [" Ben ", "", "not-an-email", "12", "HOT", "31/05/2024", "nobody@corp.example.com"],
+        ["'=Clara", "Costa", "'=x@firm.example.com", "'+49 30 1234567", "", 45000.0, ""],
+        ["x" * 256, "Dubois", "  DORA@FIRM.EXAMPLE.COM ", None, "Qualified", None, "OWNER@corp.example.com"],
+        [4930123456.0, "E", "e@firm.example.com", 4930123456.0, "contacted", "", None],
+    ]
+    keys = ("first_name", "last_name", "email", "phone", "status", "created_at", "owner")
+    check = row_validator("leads", keys)
+    lookups = Lookups(owners={"owner@corp.example.com": 5})
+    for sample in (rows, rows[:1] * 3, [r for r in rows if r[1]]):
+        columns, errors = validate_columns(check, [list(c) for c in zip(*sample, strict=True)], lookups)
+        for index, row in enumerate(sample):
+            expected_clean, expected_errors = check(row, lookups)
+            assert errors.get(index, []) == expected_errors
+            if not expected_errors:
+                assert [c[index] for c in columns] == expected_clean

@@ -90,15 +90,17 @@ def test_unreadable_files_are_refused(engine: Engine, tmp_path: Path) -> None:
 def test_huge_field_and_ragged_rows_fail_alone(engine: Engine, tmp_path: Path) -> None:
     add_workspace(engine)
     path = tmp_path / "odd.csv"
-    write_csv(path, [lead(1), lead(2, Company="y" * 200_000), lead(3)])
+    write_csv(path, [[*lead(1), ""], [*lead(2, Company="y" * 200_000), ""], [*lead(3), "z" * 140_000], [*lead(4), ""]],
+              [*HEADERS, "Notes"])
     with path.open("a", encoding="utf-8", newline="") as handle:
-        handle.write("Short,Row\r\nToo,Many,x@firm.example.com,,,,surplus\r\n")
+        handle.write("Short,Row\r\nToo,Many,x@firm.example.com,,,,,surplus\r\n")
     run = run_to_end(engine, _import(engine, path))
-    assert (run.processed, run.created, run.failed) == (5, 2, 3)
+    assert (run.processed, run.created, run.failed) == (6, 2, 4)
     messages = {e["row_number"]: e["message"] for e in history.row_errors(engine, run.id)}
-    assert messages[3].startswith("Column 5 holds 200,000 characters")
-    assert messages[5] == "Email field is required"
-    assert messages[6] == "Row has 7 values but the header has 6 columns"
+    assert messages[3] == "Company field too long: 200,000 characters (at most 255)"
+    assert messages[4] == "Column 7 holds 140,000 characters; a value may have at most 131,072"  # Notes: not mapped
+    assert messages[6] == "Email field is required"
+    assert messages[7] == "Row has 8 values but the header has 7 columns"
 
 
 def test_xlsx_with_dates_and_floats(engine: Engine, tmp_path: Path) -> None:
@@ -176,3 +178,42 @@ def test_failed_records_of_a_workbook_is_a_workbook(engine: Engine, tmp_path: Pa
     artifacts.save_to(engine, artifact_id, out)
     rows = list(python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Leads").iter_rows())
     assert rows == [["Last Name", "Email", "Employees", "Error"], ["Berg", "=1+1", 42.0, "Email field invalid: '=1+1'"]]
+
+
+@pytest.mark.parametrize("duplicates", ["skip", "update"])
+def test_a_key_added_by_someone_else_meanwhile_is_not_lost(engine: Engine, tmp_path: Path, duplicates: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key set is read once; a record another writer adds later must not break the batch."""
+    from app.transfer import importer
+
+    ws = add_workspace(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads).values(workspace_id=ws, last_name="Theirs", email="lead2@firm.example.com",
+                                                 status="new", score=0, created_at=utcnow(), updated_at=utcnow()))
+    monkeypatch.setattr(importer, "existing_keys", lambda *args: iter(()))  # as if read before their insert
+    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "r.csv", [lead(1), lead(2), lead(3)]),
+                                     duplicates=duplicates))
+    assert run.status is RunStatus.WARNING  # the log says what happened
+    assert run.created == 2 and (run.skipped, run.updated) == ((1, 0) if duplicates == "skip" else (0, 1))
+    assert count(engine, "leads") == 3
+    assert rows_of(engine, "leads", "last_name")[0] == ("Theirs" if duplicates == "skip" else "Last2",)
+    assert any("added by someone else" in line["message"] for line in history.log_lines(engine, run.id))
+
+
+def test_update_mode_and_created_at(engine: Engine, tmp_path: Path) -> None:
+    """A blank created_at keeps the record's own on update and becomes 'now' on insert."""
+    ws = add_workspace(engine)
+    old = dt.datetime(2020, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads), [
+            dict(workspace_id=ws, last_name=f"Old{i}", email=f"lead{i}@firm.example.com", status="new", score=0,
+                 created_at=old, updated_at=old) for i in (1, 2)])
+    before = utcnow()
+    rows = [["Last1", "lead1@firm.example.com", ""], ["Last2", "lead2@firm.example.com", "2023-04-05 06:07:08"],
+            ["Last3", "lead3@firm.example.com", ""]]
+    path = write_csv(tmp_path / "c.csv", rows, ["Last Name", "Email", "Created At"])
+    run = run_to_end(engine, _import(engine, path, duplicates="update"))
+    assert (run.created, run.updated) == (1, 2)
+    got = rows_of(engine, "leads", "last_name", "created_at", "updated_at")
+    assert got[0][:2] == ("Last1", old) and got[1][:2] == ("Last2", dt.datetime(2023, 4, 5, 6, 7, 8))
+    assert got[2][1] >= before - dt.timedelta(seconds=1) and all(r[2] > old for r in got)

@@ -197,29 +197,33 @@ class RowValidator:
         clean: list[Any] = []
         errors: list[tuple[str, str]] = list(self.missing)
         for fd, raw in zip(self.fields, values, strict=True):
-            text = raw.strip() if raw.__class__ is str else v.as_text(raw)  # type: ignore[attr-defined]
-            if text[:1] == "'" and text[1:2] in FORMULA_START:
-                text = text[1:]  # the guard our CSV export puts before =, +, -, @ (see app.transfer.export)
-            if not text:
-                if fd.required:
-                    errors.append((fd.key, f"{fd.label} field is required"))
-                clean.append(DEFAULTS.get(fd.key))
-                continue
-            if fd.max_length is not None and len(text) > fd.max_length:
-                errors.append((fd.key, f"{fd.label} field too long: {len(text):,} characters (at most {fd.max_length})"))
-                clean.append(None)
-                continue
-            if fd.kind == "text":
-                clean.append(text)
-                continue
-            try:
-                clean.append(CHECKS[fd.kind](raw if fd.kind in TYPED_KINDS else text, lookups))
-            except v.Invalid as exc:
-                reason = str(exc)
-                message = f"{fd.label} field invalid: {_quoted(text)}"
-                errors.append((fd.key, f"{message} ({reason})" if reason else message))
-                clean.append(None)
+            value, message = check_value(fd, raw, lookups)
+            clean.append(value)
+            if message is not None:
+                errors.append((fd.key, message))
         return clean, errors
+
+
+def unguard(text: str) -> str:
+    """Undo the quote our CSV export puts before =, +, -, @, TAB, CR (see app.transfer.export)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
+
+
+def check_value(fd: FieldDef, raw: object, lookups: Lookups | None) -> tuple[Any, str | None]:
+    """One value against one field's rule: (stored value, None) or (None, message)."""
+    text = unguard(raw.strip() if raw.__class__ is str else v.as_text(raw))  # type: ignore[attr-defined]
+    if not text:
+        return DEFAULTS.get(fd.key), (f"{fd.label} field is required" if fd.required else None)
+    if fd.max_length is not None and len(text) > fd.max_length:
+        return None, f"{fd.label} field too long: {len(text):,} characters (at most {fd.max_length})"
+    if fd.kind == "text":
+        return text, None
+    try:
+        return CHECKS[fd.kind](raw if fd.kind in TYPED_KINDS else text, lookups), None
+    except v.Invalid as exc:
+        reason = str(exc)
+        message = f"{fd.label} field invalid: {_quoted(text)}"
+        return None, f"{message} ({reason})" if reason else message
 
 
 @lru_cache(maxsize=256)

@@ -98,8 +98,13 @@ def export_query(module: str, columns: list[ExportColumn], filters: list[str], w
     return select(*exprs).select_from(source).where(where_clause(module, filters, workspace_id)).order_by(table.c.id)
 
 
+FORMULA_CODES = [ord(c) for c in FORMULA_START]
+
+
 def _guarded(expr: ColumnElement[Any]) -> ColumnElement[Any]:
-    return case((func.substr(expr, 1, 1).in_(FORMULA_START), literal("'") + expr), else_=expr)
+    """PostgreSQL: ascii() of the first character is an integer test, which costs the COPY ~10%
+    (a substr() IN (...) test doubled its time)."""
+    return case((func.ascii(expr).in_(FORMULA_CODES), literal("'") + expr), else_=expr)
 
 
 def guard_text(value: str) -> str:
@@ -153,9 +158,11 @@ def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters
     with dest.open("wb") as out, raw.cursor() as cur:
         out.write(header.getvalue().encode("utf-8-sig"))
         with cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
-            for block in copy:
-                out.write(block)
-                progress(bytes(block).count(b"\n"))
+            write = out.write
+            for rows, block in enumerate(copy, start=1):  # one row per block (libpq): keep this loop bare
+                write(block)
+                if rows % 20_000 == 0:
+                    progress(20_000)
 
 
 class SheetWriter:

@@ -12,8 +12,11 @@ domain writes.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import queue
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,25 +24,23 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
 from app.engine.context import JobContext
+from app.records.columns import validate_columns
 from app.records.fields import Lookups, field_map, load_lookups, match_key, row_validator
 from app.records.validators import as_text
-from app.transfer.sources import Source
+from app.transfer.batch import Batch
+from app.transfer.keys import SeenKeys
+from app.transfer.sources import Source, too_long, too_long_message
 from app.transfer.writers import (
     Backend,
-    Batch,
     PostgresBackend,
+    existing_keys,
     layout_for,
-    load_keys,
     make_backend,
     reclassify,
     sqlite_datetime,
 )
 
-DEFAULT_BATCH = {"postgresql": 20_000, "sqlite": 50_000}
-
-
-def _same(value: Any) -> Any:
-    return value
+DEFAULT_BATCH = {"postgresql": 50_000, "sqlite": 50_000}
 
 
 def _integrity_errors() -> tuple[type[BaseException], ...]:
@@ -59,16 +60,31 @@ def raw_json(headers: list[str], cells: list[Any]) -> dict[str, Any]:
     return raw
 
 
+@contextlib.contextmanager
+def rare_gc() -> Iterator[None]:
+    """Collect garbage rarely while importing. A batch holds ~100,000 fresh lists and tuples
+    (no cycles); at the default thresholds the collector walks them over and over, which took
+    a third of the reader's time. The thresholds are process-wide, so they are put back."""
+    saved = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 class BatchWriter(threading.Thread):
     """Commits batches in order on its own connection; the reader hands them over a short queue."""
 
     def __init__(self, ctx: JobContext, conn: Connection, backend: Backend, update_mode: bool) -> None:
         super().__init__(name=f"import-writer-{ctx.run_id}", daemon=True)
         self.ctx, self.conn, self.backend, self.update_mode = ctx, conn, backend, update_mode
-        self.batches: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
+        self.batches: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
 
     def submit(self, batch: Batch) -> None:
+        """Encode the batch here (the reader's thread, so the writer only sends) and queue it."""
+        self.backend.encode(batch)
         while True:
             self.raise_error()
             try:
@@ -98,14 +114,17 @@ class BatchWriter(threading.Thread):
 
     def commit(self, batch: Batch) -> None:
         ctx = self.ctx
+        # Counters and row errors go to the context BEFORE the transaction: reporting may flush
+        # progress on another connection, which on SQLite would wait for our own write lock.
+        # save_checkpoint then stores them with the batch, so a resume starts from exactly these.
+        ctx.count(**batch.counts)
+        for row_number, message, field, raw in batch.errors:
+            ctx.row_error(row_number, message, field=field, raw=raw)
         for attempt in (1, 2):
             trans = self.conn.begin()
             try:
                 if not ctx.dry_run:
                     self.backend.write(batch)
-                ctx.count(**batch.counts)
-                for row_number, message, field, raw in batch.errors:
-                    ctx.row_error(row_number, message, field=field, raw=raw)
                 ctx.save_checkpoint(self.conn, {"rows_read": batch.rows_read})
                 trans.commit()
                 return
@@ -113,8 +132,10 @@ class BatchWriter(threading.Thread):
                 trans.rollback()
                 if attempt == 2:
                     raise
-                moved = reclassify(self.conn, self.backend.layout, batch, self.update_mode)
+                before = dict(batch.counts)
+                moved = reclassify(self.conn, self.backend, batch, self.update_mode)
                 self.conn.rollback()
+                ctx.count(**{name: batch.counts[name] - before[name] for name in before})
                 ctx.log(f"{moved} key(s) of this batch were added by someone else meanwhile; "
                         f"those rows were {'updated' if self.update_mode else 'skipped'}", "warning")
 
@@ -129,6 +150,7 @@ class Importer:
         fields = field_map(module)
         ordered = [k for k in fields if k in mapping.values()]
         self.columns = [headers.index(next(h for h in headers if mapping.get(h) == k)) for k in ordered]
+        self.unmapped = [i for i in range(len(headers)) if i not in self.columns]
         self.validator = row_validator(module, tuple(ordered))
         self.key_pos = ordered.index(match_key(module))
         self.headers = headers
@@ -137,14 +159,18 @@ class Importer:
 
     def run(self) -> bool:
         """Import the whole file (or the rest of it); True when stopped on request."""
+        with rare_gc():
+            return self._run()
+
+    def _run(self) -> bool:
         ctx = self.ctx
         conn = ctx.engine.connect()
         try:
             with conn.begin():
                 lookups = load_lookups(conn, self.workspace_id, self.module)
-            adapt = sqlite_datetime if conn.dialect.name == "sqlite" else _same
+            stamp = sqlite_datetime(self.now) if conn.dialect.name == "sqlite" else self.now
             mapped = tuple(self.validator.columns(lookups))
-            layout = layout_for(self.module, self.workspace_id, mapped, match_key(self.module), adapt(self.now))
+            layout = layout_for(self.module, self.workspace_id, mapped, match_key(self.module), stamp)
             backend = make_backend(conn, layout, self.now)
             if isinstance(backend, PostgresBackend) and not ctx.dry_run and not backend.lock(
                     ctx.should_stop, lambda: ctx.log("Waiting for another import into this workspace to finish")):
@@ -152,13 +178,13 @@ class Importer:
             try:
                 backend.prepare()
                 with conn.begin():
-                    keys = load_keys(conn, layout.table, layout.key_column, self.workspace_id)
+                    keys = SeenKeys(existing_keys(conn, layout))
                 ctx.log(f"{len(keys):,} {self.module} already in the workspace; duplicates are "
                         f"{'updated' if self.update_mode else 'skipped'}")
                 writer = BatchWriter(ctx, conn, backend, self.update_mode)
                 writer.start()
                 try:
-                    return self._read(writer, keys, lookups, adapt, conn.dialect.name)
+                    return self._read(writer, keys, lookups, conn.dialect.name)
                 finally:
                     writer.finish()
             finally:
@@ -166,62 +192,79 @@ class Importer:
         finally:
             conn.close()
 
-    def _read(self, writer: BatchWriter, keys: set[str], lookups: Lookups, adapt: Any, dialect: str) -> bool:
+    def _read(self, writer: BatchWriter, keys: SeenKeys, lookups: Lookups, dialect: str) -> bool:
         """Returns True when stopped on request before the end of the file."""
         ctx = self.ctx
-        state = ctx.checkpoint_state or {}
-        rows_read = int(state.get("rows_read", 0))
+        rows_read = int((ctx.checkpoint_state or {}).get("rows_read", 0))
         if rows_read:
             ctx.log(f"Resuming after row {rows_read + 1:,}: the first {rows_read:,} data rows were committed before")
         size = self.batch_size or DEFAULT_BATCH.get(dialect, 20_000)
-        columns, validate, key_pos = self.columns, self.validator, self.key_pos
-        ws, update_mode = self.workspace_id, self.update_mode
-        created_pos = self.validator.keys.index("created_at") + 1 if "created_at" in self.validator.keys else None
-        stamp = adapt(self.now)
-        tail = tuple(v for _, v in writer.backend.layout.defaults)
+        rows: list[list[Any]] = []
+        numbers: list[int] = []
         batch = Batch()
-        counts = batch.counts
         for row_number, cells, problem in self.source.records(skip=rows_read):
             rows_read += 1
-            if cells:
-                counts["processed"] += 1
-                errors: list[tuple[str, str]]
-                if problem is None:
-                    values = [cells[i] for i in columns]
-                    clean, errors = validate(values, lookups)
-                else:
-                    clean, errors = [], [("", problem)]
-                if errors:
-                    counts["failed"] += 1
-                    raw = raw_json(self.headers, cells)
-                    for field, message in errors:
-                        batch.errors.append((row_number, message, field or None, raw))
-                else:
-                    key = clean[key_pos].lower()
-                    if key in keys:
-                        if update_mode:
-                            if created_pos is not None and clean[created_pos - 1] is not None:
-                                clean[created_pos - 1] = adapt(clean[created_pos - 1])
-                            batch.updates[key] = tuple(clean)
-                            counts["updated"] += 1
-                        else:
-                            counts["skipped"] += 1
-                    else:
-                        keys.add(key)
-                        row = (ws, *clean, *tail)
-                        if created_pos is not None:
-                            created = row[created_pos]
-                            row = (*row[:created_pos], stamp if created is None else adapt(created), *row[created_pos + 1:])
-                        batch.inserts.append(row)
-                        batch.insert_keys.append(key)
-                        counts["created"] += 1
-            if counts["processed"] >= size:
+            if not cells:
+                continue
+            if problem is None:
+                rows.append(cells)
+                numbers.append(row_number)
+                if len(rows) < size:
+                    continue
+            else:
+                batch.counts["failed"] += 1
+                batch.counts["processed"] += 1
+                batch.errors.append((row_number, problem, None, raw_json(self.headers, cells)))
+            if len(rows) + batch.counts["processed"] >= size:
+                self._classify(batch, rows, numbers, keys, lookups)
                 batch.rows_read = rows_read
                 writer.submit(batch)
-                batch = Batch()
-                counts = batch.counts
+                batch, rows, numbers = Batch(), [], []
                 if ctx.should_stop():
                     return True
+        self._classify(batch, rows, numbers, keys, lookups)
         batch.rows_read = rows_read
         writer.submit(batch)
         return False
+
+    def _classify(self, batch: Batch, rows: list[list[Any]], numbers: list[int], keys: SeenKeys,
+                  lookups: Lookups) -> None:
+        """Validate the rows column-wise, then decide each valid row by its key: create, or
+        (already in the workspace or earlier in the file) skip or update."""
+        counts = batch.counts
+        counts["processed"] += len(rows)
+        if not rows:
+            return
+        everything = list(zip(*rows, strict=True))
+        rows.clear()  # the columns hold the cells now
+        columns, errors = validate_columns(self.validator, [everything[i] for i in self.columns], lookups)
+        if self.source.info.format == "csv":
+            for i in self.unmapped:
+                for index in too_long(everything[i]):
+                    errors.setdefault(index, []).append(("", too_long_message(i + 1, len(everything[i][index]))))
+        batch.columns = columns
+        key_column = columns[self.key_pos]
+        for index, problems in sorted(errors.items()):
+            raw = raw_json(self.headers, [column[index] for column in everything])
+            for field, message in problems:
+                batch.errors.append((numbers[index], message, field or None, raw))
+            key_column[index] = ""
+        counts["failed"] += len(errors)
+        inserts, insert_keys, updates = batch.inserts, batch.insert_keys, batch.updates
+        skipped = updated = 0
+        lowered = list(map(str.lower, key_column))
+        valid = [index for index, key in enumerate(lowered) if key] if errors else range(len(lowered))
+        chosen = [lowered[i] for i in valid] if errors else lowered
+        for index, key, seen in zip(valid, chosen, keys.classify(chosen), strict=True):
+            if seen:
+                if self.update_mode:
+                    updates[key] = index
+                    updated += 1
+                else:
+                    skipped += 1
+            else:
+                inserts.append(index)
+                insert_keys.append(key)
+        counts["created"] += len(inserts)
+        counts["updated"] += updated
+        counts["skipped"] += skipped

@@ -12,10 +12,10 @@ the first non-UTF-8 region, preferring cp1252 (what Excel writes on Western Wind
 another code page reads clearly better. The delimiter is the one among `, ; TAB |` that
 splits the first lines into the most, equally many, columns.
 
-A field longer than Python's default csv limit (131,072 characters) fails its row with a
-message instead of aborting the file: the reader's limit is raised (process-wide) to
-`HARD_FIELD_LIMIT` and longer values are reported here. Beyond the hard limit the csv module
-raises; that row fails and reading continues on the next line.
+A field longer than Python's default csv limit (131,072 characters) must not abort the file:
+the reader's limit is raised (process-wide) to `HARD_FIELD_LIMIT`, so such a row is read
+whole and the importer fails it with a message (`too_long`). Beyond the hard limit the csv
+module raises; that row fails and reading continues on the next line.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import codecs
 import contextlib
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -194,34 +194,28 @@ class CsvSource(Source):
         if csv.field_size_limit() < HARD_FIELD_LIMIT:
             csv.field_size_limit(HARD_FIELD_LIMIT)
         width = len(self.info.headers)
+        first = skip + 2  # the row number of the first record to hand out
         with self._open() as handle:
             reader = csv.reader(handle, delimiter=self.delimiter)
             row_number = 1
             with contextlib.suppress(csv.Error):
                 next(reader, None)
             while True:
-                row_number += 1
                 try:
-                    row = next(reader)
-                except StopIteration:
+                    for row in reader:  # the hot loop: one test per row in the usual case
+                        row_number += 1
+                        if row_number < first:
+                            continue
+                        yield (row_number, row, None) if len(row) == width else self._shape(row_number, row, width)
                     return
-                except csv.Error as exc:
-                    if row_number - 1 > skip:
+                except csv.Error as exc:  # the reader goes on with the next line
+                    row_number += 1
+                    if row_number >= first:
                         yield row_number, [], f"Row could not be read: {exc}"
-                    continue
-                if row_number - 1 <= skip:
-                    continue
-                yield self._shape(row_number, row, width)
 
     @staticmethod
     def _shape(row_number: int, row: list[Any], width: int) -> Record:
         if not row:
-            return row_number, row, None
-        if sum(map(len, row)) > SOFT_FIELD_LIMIT:
-            longest = max(range(len(row)), key=lambda i: len(row[i]))
-            return (row_number, row, f"Column {longest + 1} holds {len(row[longest]):,} characters; "
-                    f"a value may have at most {SOFT_FIELD_LIMIT:,}")
-        if len(row) == width:
             return row_number, row, None
         if len(row) < width:
             return row_number, row + [""] * (width - len(row)), None
@@ -304,3 +298,14 @@ def open_source(path: str | Path, sheet: str | None = None) -> Source:
         raise SourceError(f"cannot read {file}: permission denied") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"cannot decode {file.name}: {exc.reason}") from None
+
+
+def too_long(column: Sequence[Any]) -> list[int]:
+    """Indexes of values longer than Python's default csv field limit, which fail their row."""
+    if max(map(len, column), default=0) <= SOFT_FIELD_LIMIT:
+        return []
+    return [i for i, value in enumerate(column) if len(value) > SOFT_FIELD_LIMIT]
+
+
+def too_long_message(column_number: int, length: int) -> str:
+    return f"Column {column_number} holds {length:,} characters; a value may have at most {SOFT_FIELD_LIMIT:,}"
