@@ -95,7 +95,8 @@ def _employees(conn: Connection, rng: random.Random, ws: int, units: list[int], 
 def _scoring_rules(conn: Connection, ws: int, now: dt.datetime) -> None:
     rules = [("title", "contains", "Head", 15), ("title", "eq", "CEO", 25), ("source", "eq", "Referral", 20),
              ("source", "eq", "Trade show", 10), ("status", "eq", "qualified", 30), ("phone", "not_empty", None, 5),
-             ("country", "in", "Germany,France,Netherlands", 10), ("company", "empty", None, -10)]
+             ("country", "in", "Germany,France,Netherlands", 10), ("company", "empty", None, -10),
+             ("created_at", "older_than", "180", -10)]
     conn.execute(insert(tables.scoring_rules), [
         {"workspace_id": ws, "field": f, "operator": op, "value": v, "points": p, "active": True, "updated_at": now}
         for f, op, v, p in rules])
@@ -217,6 +218,9 @@ def _params(job_type: str, module: str | None, rng: random.Random) -> dict[str, 
         return {"module": module, "where": ["status=unqualified"], "changes": ["status=new"], "dry_run": False}
     if job_type == "bulk_delete":
         return {"module": module, "where": ["status=unqualified"], "dry_run": False}
+    if job_type == "sync":
+        return {"module": module, "source": "folder", "folder": "/srv/crm-drop/contacts", "duplicates": "update",
+                "dry_run": False}
     return {}
 
 
