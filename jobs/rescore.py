@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from jobs._options import DryRunOptions
+from jobs._records import check_filter
 from jobs._scoring import run_scoring
 
 
@@ -14,6 +15,11 @@ class Options(DryRunOptions):
     where: list[str] = Field(default_factory=list, title="Filter",
                              description="Only leads matching every condition, e.g. status=new or country=Germany|France "
                                          "(operators = != ~ > >= < <=). Empty: every lead of the workspace.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Options:
+        check_filter("leads", self.where)
+        return self
 
 
 def run(ctx: JobContext, options: Options) -> None:

@@ -165,3 +165,10 @@ def test_scheduler_enqueues_due_workspaces_and_records_the_skipped(engine: Engin
         decided = conn.execute(select(d.c.workspace_id, d.c.decision).where(d.c.job_type == "daily_rescore")).all()
     assert ("daily_rescore", w.ws_a) in runs and ("daily_rescore", w.ws_b) not in runs
     assert sorted(decided) == sorted([(w.ws_a, "enqueued"), (w.ws_b, "skipped")])
+
+
+def test_unreadable_rescore_filter_is_refused_before_queueing(engine: Engine) -> None:
+    from app.engine.runs import OptionsError, enqueue
+
+    with pytest.raises(OptionsError, match="shoe_size"):
+        enqueue(engine, "rescore", {"where": ["shoe_size>40"]})
