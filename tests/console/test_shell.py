@@ -25,3 +25,21 @@ def test_embedded_worker_runs_a_job_and_close_joins_threads(make_window, console
     assert window.close_with("wait")
     assert window.console.workers.count == 0
     assert not window.console.feed.isRunning()
+
+
+def test_window_and_column_layout_are_remembered(make_window, qtbot) -> None:
+    from ui.history_model import COL
+
+    first = make_window()
+    page = first.show_page("batch_jobs")
+    header = page.table.horizontalHeader()
+    header.moveSection(header.visualIndex(COL["status"]), 1)
+    header.resizeSection(COL["file_name"], 321)
+    first.show_page("settings")
+    first.close_with("cancel")
+
+    second = make_window()
+    header = second.page_widgets["batch_jobs"].table.horizontalHeader()
+    assert header.visualIndex(COL["status"]) == 1
+    assert header.sectionSize(COL["file_name"]) == 321
+    assert second.sidebar.currentItem().text() == "Settings"  # the page it was left on

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from app.api import run_detail as api
@@ -19,6 +19,8 @@ from ui.detail.errors_view import ERRORS_PAGE, ErrorsView
 from ui.detail.log_view import LogView
 from ui.detail.summary import SummaryTab
 from ui.theme import icon, status_color
+
+RELOAD_MS = 400
 
 
 class RunDetailPane(QWidget):
@@ -87,6 +89,12 @@ class RunDetailPane(QWidget):
         layout.addWidget(self.tabs, 1)
         self.setEnabled(False)
 
+        self._config: dict[str, Any] | None = None
+        # a live run changes several times a second: re-read it at most every RELOAD_MS
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_MS)
+        self._reload_timer.timeout.connect(self._reload)
         console.runs_changed.connect(self._runs_changed)
         console.snapshots.connect(self._snapshots)
 
@@ -97,6 +105,8 @@ class RunDetailPane(QWidget):
         self.run_id = run_id
         self.detail = None
         self.snapshot = None
+        self._config = None
+        self._reload_timer.stop()
         self.log.reset()
         self.summary.clear_samples()
         self.errors.show_page(0, 0, [])
@@ -149,7 +159,10 @@ class RunDetailPane(QWidget):
             bits.append(f"replay of #{run.replay_of}")
         self.subtitle.setText(" · ".join(bits))
         self.summary.show_run(run, self.snapshot if self.snapshot and self.snapshot.run_id == run_id else None)
-        self.config.show_config(api.configuration(detail))
+        config = api.configuration(detail)
+        if config != self._config:  # a live run changes its counters, rarely its configuration
+            self._config = config
+            self.config.show_config(config)
         self._update_buttons()
         if first or errors_grew:
             self._load_errors(self.errors.offset if not first else 0)
@@ -182,8 +195,8 @@ class RunDetailPane(QWidget):
 
     # ------------------------------------------------------------ live
     def _runs_changed(self, ids: list[int]) -> None:
-        if self.run_id is not None and self.run_id in ids:
-            self._reload()
+        if self.run_id is not None and self.run_id in ids and not self._reload_timer.isActive():
+            self._reload_timer.start()
 
     def _snapshots(self, snaps: dict[int, ProgressSnapshot]) -> None:
         if self.run_id is None or self.detail is None:
