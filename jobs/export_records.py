@@ -50,6 +50,8 @@ def run(ctx: JobContext, options: Options) -> None:
     except (ExportError, FilterError) as exc:
         raise ExportFailed(str(exc)) from None
     name = f"{options.module}-{ctx.run_date.isoformat()}-run{ctx.run_id}.{options.format}"
+    with ctx.engine.connect() as conn:
+        days = retention_days(conn)["export"]
     with tempfile.TemporaryDirectory(prefix="batchdesk-export-") as tmp:
         dest = Path(tmp) / name
         conn = ctx.engine.connect()
@@ -62,22 +64,21 @@ def run(ctx: JobContext, options: Options) -> None:
             ctx.log(f"Exporting {total:,} {options.module} as {options.format.upper()}: "
                     f"{', '.join(c.key for c in columns)}" + (f"; filter {' AND '.join(options.where)}" if options.where else ""))
             progress = Progress(ctx, total)
+            stmt = export_query(options.module, columns, options.where, ctx.workspace_id)
             if options.format == "xlsx":
-                stmt = export_query(options.module, columns, options.where, ctx.workspace_id)
                 rows, sheets = write_xlsx(conn, stmt, columns, dest, MODULE_LABELS[options.module], progress)
                 if sheets > 1:
                     ctx.log(f"More than 1,048,575 rows: the workbook continues over {sheets} sheets")
             elif conn.dialect.name == "postgresql":
-                copy_csv(conn, options.module, columns, options.where, ctx.workspace_id, dest, progress)
-                rows = total
+                with copy_csv(conn, options.module, columns, options.where, ctx.workspace_id, progress) as stream:
+                    ctx.add_artifact("export", name, stream, retention_days=days)  # streamed, no file
+                rows, size = total, stream.size
             else:
-                stmt = export_query(options.module, columns, options.where, ctx.workspace_id)
                 rows = write_csv(conn, stmt, columns, dest, progress)
-        progress.finish(rows)
-        size = dest.stat().st_size
-        with ctx.engine.connect() as conn:
-            days = retention_days(conn)["export"]
-        ctx.add_artifact("export", name, dest, retention_days=days)
+        if dest.exists():
+            size = dest.stat().st_size
+            ctx.add_artifact("export", name, dest, retention_days=days)
+    progress.finish(rows)
     ctx.result.update(records=rows, file_size=size, format=options.format, file=name)
     ctx.log(f"Exported {rows:,} records ({size:,} bytes), kept {days} days")
 

@@ -15,6 +15,7 @@ strings, and continues on a new sheet after 1,048,575 data rows (a sheet holds 1
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -147,32 +148,58 @@ def write_csv(conn: Connection, stmt: Select[Any], columns: list[ExportColumn], 
     return rows
 
 
+class CopyStream(io.RawIOBase):
+    """A PostgreSQL `COPY ... TO STDOUT` as a readable file, so the artifact store pulls it
+    straight into the database a megabyte at a time: no temporary file, no second pass."""
+
+    def __init__(self, blocks: Iterator[Any], head: bytes, progress: Callable[[int], None]) -> None:
+        super().__init__()
+        self.blocks, self.pending, self.progress = blocks, head, progress
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        parts: list[Any] = [self.pending] if self.pending else []
+        have, self.pending = len(self.pending), b""
+        before = len(parts)
+        limit = size if size is not None and size >= 0 else 1 << 62
+        append = parts.append
+        for block in self.blocks:  # one row per block (libpq): keep this loop bare
+            append(block)
+            have += len(block)
+            if have >= limit:
+                break
+        data = b"".join(parts)
+        self.size += len(data)
+        if len(parts) > before:
+            self.progress(len(parts) - before)
+        return data
+
+
+@contextlib.contextmanager
 def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters: list[str],
-             workspace_id: int | None, dest: Path, progress: Callable[[int], None]) -> None:
-    """PostgreSQL: `COPY (SELECT ...) TO STDOUT` straight into the file, guard included."""
+             workspace_id: int | None, progress: Callable[[int], None]) -> Iterator[CopyStream]:
+    """PostgreSQL: the CSV (BOM, header, rows with the formula guard) as a stream read from
+    `COPY (SELECT ...) TO STDOUT`; the database formats every row."""
     stmt = export_query(module, columns, filters, workspace_id, guard=True)
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([c.label for c in columns])
     raw: Any = conn.connection.driver_connection
-    with dest.open("wb") as out, raw.cursor() as cur:
-        out.write(header.getvalue().encode("utf-8-sig"))
-        with cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
-            write = out.write
-            for rows, block in enumerate(copy, start=1):  # one row per block (libpq): keep this loop bare
-                write(block)
-                if rows % 20_000 == 0:
-                    progress(20_000)
+    with raw.cursor() as cur, cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+        yield CopyStream(iter(copy), header.getvalue().encode("utf-8-sig"), progress)
 
 
 class SheetWriter:
     """xlsxwriter in constant-memory mode; a new sheet (header repeated) every 1,048,575 rows."""
 
     def __init__(self, dest: Path, title: str, headers: list[str]) -> None:
-        self.book = xlsxwriter.Workbook(str(dest), {"constant_memory": True, "strings_to_formulas": False,
-                                                    "strings_to_numbers": False, "strings_to_urls": False})
+        self.book = xlsxwriter.Workbook(str(dest), {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+            "strings_to_urls": False, "default_date_format": "yyyy-mm-dd hh:mm:ss"})
         self.bold = self.book.add_format({"bold": True})
-        self.date = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.title, self.headers = title[:25], headers
         self.sheets = 0
         self.row = SHEET_ROWS
@@ -188,24 +215,12 @@ class SheetWriter:
         self.row = 1
 
     def write(self, values: Any) -> None:
+        """One row. With the workbook's options xlsxwriter writes str as a string cell (never a
+        formula, number or link), numbers as numbers, datetimes with the default date format."""
         if self.row >= SHEET_ROWS:
             self._next_sheet()
-        sheet, row = self.sheet, self.row
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            kind = value.__class__
-            if kind is str:
-                sheet.write_string(row, col, value)
-            elif kind is int or kind is float:
-                sheet.write_number(row, col, value)
-            elif kind is dt.datetime or kind is dt.date:
-                sheet.write_datetime(row, col, value, self.date)
-            elif kind is bool:
-                sheet.write_boolean(row, col, value)
-            else:
-                sheet.write_string(row, col, str(value))
-        self.row = row + 1
+        self.sheet.write_row(self.row, 0, values)
+        self.row += 1
 
     def close(self) -> None:
         if self.sheet is None:

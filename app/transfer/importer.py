@@ -32,6 +32,7 @@ from app.transfer.keys import SeenKeys
 from app.transfer.sources import Source, too_long, too_long_message
 from app.transfer.writers import (
     Backend,
+    Layout,
     PostgresBackend,
     existing_keys,
     layout_for,
@@ -41,6 +42,7 @@ from app.transfer.writers import (
 )
 
 DEFAULT_BATCH = {"postgresql": 50_000, "sqlite": 50_000}
+ANALYZE_AFTER = 10_000  # rows created or updated
 
 
 def _integrity_errors() -> tuple[type[BaseException], ...]:
@@ -184,13 +186,26 @@ class Importer:
                 writer = BatchWriter(ctx, conn, backend, self.update_mode)
                 writer.start()
                 try:
-                    return self._read(writer, keys, lookups, conn.dialect.name)
+                    stopped = self._read(writer, keys, lookups, conn.dialect.name)
                 finally:
                     writer.finish()
             finally:
                 backend.close()
+            self._refresh_statistics(conn, layout)
+            return stopped
         finally:
             conn.close()
+
+    def _refresh_statistics(self, conn: Connection, layout: Layout) -> None:
+        """After a big load the planner still believes the old row counts (autovacuum catches up
+        within minutes): filters and exports right after an import would pick bad plans."""
+        counters = self.ctx.counters()
+        changed = int(counters["created"] or 0) + int(counters["updated"] or 0)
+        if self.ctx.dry_run or changed < ANALYZE_AFTER:
+            return
+        statement = f"ANALYZE {layout.table.name}" if conn.dialect.name == "postgresql" else "PRAGMA optimize"
+        conn.exec_driver_sql(statement)
+        conn.commit()
 
     def _read(self, writer: BatchWriter, keys: SeenKeys, lookups: Lookups, dialect: str) -> bool:
         """Returns True when stopped on request before the end of the file."""
