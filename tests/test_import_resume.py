@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from app.engine.status import RunStatus
 from app.transfer.api import enqueue_import
 from tests.engine_support import add_workspace, spawn_cli, wait_status, worker_thread
 from tests.import_support import count, lead, write_csv
+from tests.test_engine_recovery import _stop  # SIGTERM, then SIGKILL after 20 s
 
 ROWS = 20_000
 BATCH = 500
@@ -65,16 +65,6 @@ def blocked_writes(engine: Engine, db_url: str) -> Iterator[None]:
             yield
         finally:
             pg.rollback()
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def test_killed_worker_resumes_without_doubles(engine: Engine, db_url: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -76,14 +76,6 @@ def email(value: str) -> str:
     return value
 
 
-def email_ok(value: str) -> bool:
-    try:
-        email(value)
-    except Invalid:
-        return False
-    return True
-
-
 def emails_ok(values: list[str]) -> list[object]:
     """Per value, something true when it is a plain valid address; a false entry only means
     "look closer" (`email()` decides those, with the full library call where needed)."""
