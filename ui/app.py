@@ -15,6 +15,7 @@ from app.cli.database import open_database
 from ui.console import Console
 from ui.main_window import MainWindow
 from ui.screenshots import save_screenshots
+from ui.settings.database_card import startup_url
 from ui.theme import apply_theme, icon
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def build_window(console: Console) -> MainWindow:
 
 def run_console(db: str | None, screenshot_dir: str | None) -> int:
     app = application()
-    engine = open_database(db)
+    engine = open_database(startup_url(db))
     console = Console(engine)
     window = build_window(console)
     if screenshot_dir is not None:

@@ -169,3 +169,20 @@ def test_worker_count_applies_at_once_and_is_remembered(qtbot, make_window) -> N
     qtbot.mouseClick(card.apply, Qt.MouseButton.LeftButton)
     assert window.console.workers.count == 1
     assert window.console.worker_count() == 1
+
+
+def test_the_console_opens_the_saved_database_unless_told_otherwise(console_home: Path, monkeypatch,
+                                                                     memory_keyring: MemoryKeyring) -> None:
+    from ui.console import console_settings
+    from ui.settings.database_card import URL_KEY, startup_url
+
+    monkeypatch.delenv("BATCHDESK_DB", raising=False)
+    assert startup_url(None) is None  # nothing saved: the embedded database
+    settings = console_settings()
+    settings.setValue(URL_KEY, "postgresql://batch@db.example/batchdesk")
+    settings.sync()
+    secrets.store("db:batch@db.example:/batchdesk", "from-keyring")
+    assert startup_url(None) == "postgresql+psycopg://batch:from-keyring@db.example/batchdesk"
+    assert startup_url("sqlite:///other.db") == "sqlite:///other.db"
+    monkeypatch.setenv("BATCHDESK_DB", "sqlite:///env.db")
+    assert startup_url(None) == "sqlite:///env.db"

@@ -21,6 +21,14 @@ def saved_url(settings: QSettings) -> str:
     return str(value) if value else ""
 
 
+def startup_url(cli_value: str | None) -> str | None:
+    """The database the console opens: --db, BATCHDESK_DB, the URL saved here (with its
+    keyring password), else None for the embedded default."""
+    from ui.console import console_settings
+
+    return connection.console_url(cli_value, saved_url(console_settings()) or None)
+
+
 class DatabaseCard(Card):
     def __init__(self, settings: QSettings, info: DatabaseInfo, parent: QWidget | None = None) -> None:
         super().__init__("Database connection",
