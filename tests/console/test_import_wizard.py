@@ -138,3 +138,30 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_with_its_reason(qtbot, make
     assert wizard.file.error.text().startswith("✖")
     assert not wizard.next.isEnabled()
     wizard.close()
+
+
+def test_a_workbook_offers_its_sheets_and_previews_the_chosen_one(qtbot, make_window, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Anything"])
+    accounts = book.create_sheet("Accounts")
+    accounts.append(["Account Name", "Website", "Industry", "Employees"])
+    accounts.append(["Fjord Foods", "fjord.example", "Retail", 120])
+    path = tmp_path / "crm_export.xlsx"
+    book.save(path)
+    window = make_window()
+    wizard = window.open_dialog("import", path=str(path))
+    step = wizard.file
+    qtbot.waitUntil(lambda: step.info is not None, timeout=10000)
+    assert step.sheet.isVisible() and [step.sheet.itemText(i) for i in range(step.sheet.count())] == ["Notes", "Accounts"]
+    step.sheet.setFocus()
+    qtbot.keyClick(step.sheet, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: step.info is not None and step.info.sheet == "Accounts", timeout=10000)
+    assert step.info.headers == ["Account Name", "Website", "Industry", "Employees"]
+    assert step.table.item(0, 3).text() == "120"  # a whole number, not 120.0
+    assert step.module_key() == "accounts"
+    qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
+    assert wizard.request()["sheet"] == "Accounts"
+    wizard.close()
