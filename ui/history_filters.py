@@ -45,7 +45,7 @@ class FilterBar(QWidget):
             self.status.addItem(status.label, status)
         self.module = _combo("filter-module", "All modules", 100)
         self.user = _combo("filter-user", "All users", 100)
-        self.workspace = _combo("filter-workspace", "All workspaces", 110)
+        self.workspace = _combo("filter-workspace", "All workspaces", 135)
         self.dates = _combo("filter-dates", "", 100)
         self.dates.clear()
         for title, days in DATE_PRESETS:

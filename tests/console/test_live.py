@@ -33,7 +33,8 @@ def test_closing_with_a_running_job_can_leave_it_for_another_worker(make_window,
     add_old_runs(console_engine)
     window = make_window(workers=1)
     run_id = enqueue(console_engine, "retention_cleanup", {})
-    qtbot.waitUntil(lambda: bool(window.console.workers.running()), timeout=30000)
+    # the demo queue holds older runs that the worker takes first: wait for ours
+    qtbot.waitUntil(lambda: window.console.workers.context_for(run_id) is not None, timeout=60000)
     asked = answer_next_modal(qtbot, "close-release")
     assert window.close()
     assert asked == ["CloseRunningDialog"]

@@ -109,6 +109,7 @@ class BatchJobsPage(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.model.count_changed.connect(self._count_changed)
+        self.model.page_loaded.connect(self._select_first)
         self.model.error.connect(console.message)
         self.model.modelReset.connect(self._selection_changed)
         # statuses of selected runs change live: re-check what the bulk buttons can do, at most 5x/s
@@ -173,6 +174,11 @@ class BatchJobsPage(QWidget):
         self.replay_button.setEnabled(bool(replayable))
         self.cancel_button.setText(f"Cancel Selected ({len(cancellable)})" if len(cancellable) > 1 else "Cancel Selected")
         self.replay_button.setText(f"Replay Selected ({len(replayable)})" if len(replayable) > 1 else "Replay Selected")
+
+    def _select_first(self, offset: int) -> None:
+        """Nothing chosen yet: show the newest run's detail rather than an empty pane."""
+        if offset == 0 and self.detail.run_id is None and self.model.rowCount():
+            self.table.selectRow(0)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         run_id = current.data(ID_ROLE) if current.isValid() else None
