@@ -18,10 +18,10 @@ class ThreadTask(QObject):
     def __init__(self, fn: Callable[[], Any], name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.fn = fn
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> ThreadTask:
-        self.thread.start()
+        self._thread.start()
         return self
 
     def _run(self) -> None:
@@ -33,11 +33,11 @@ class ThreadTask(QObject):
         self.done.emit(result)
 
     def running(self) -> bool:
-        return self.thread.is_alive()
+        return self._thread.is_alive()
 
     def join(self, timeout: float | None = None) -> None:
-        if self.thread.ident is not None:
-            self.thread.join(timeout)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
 
 
 def while_alive(owner: QObject, fn: Callable[..., None]) -> Callable[..., None]:
