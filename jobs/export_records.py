@@ -14,7 +14,7 @@ from pydantic import Field
 
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobOptions, JobType
-from app.records.filters import FilterError
+from app.records.filters import FilterError, where_clause
 from app.records.modules import MODULE_LABELS
 from app.settings_store import retention_days
 from app.transfer.export import (
@@ -45,8 +45,7 @@ class ExportFailed(Exception):
 def run(ctx: JobContext, options: Options) -> None:
     try:
         columns = choose_columns(options.module, options.columns)
-        with ctx.engine.connect() as conn:
-            count_rows(conn, options.module, options.where, ctx.workspace_id)  # checks the filter early
+        where_clause(options.module, options.where, ctx.workspace_id)  # a bad filter fails here, in one line
     except (ExportError, FilterError) as exc:
         raise ExportFailed(str(exc)) from None
     name = f"{options.module}-{ctx.run_date.isoformat()}-run{ctx.run_id}.{options.format}"

@@ -44,7 +44,7 @@ class Options(DryRunOptions):
     template: str | None = Field(None, title="Mapping template", description="A saved mapping to start from.")
     sheet: str | None = Field(None, title="Sheet", description="Workbook sheet to read (default: the first).")
     batch_size: int | None = Field(None, ge=100, le=500_000, title="Rows per batch",
-                                   description="Rows committed together (default: 50,000).")
+                                   description="Rows committed together (default: 20,000).")
 
 
 @contextlib.contextmanager

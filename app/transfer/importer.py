@@ -41,7 +41,7 @@ from app.transfer.writers import (
     sqlite_datetime,
 )
 
-DEFAULT_BATCH = {"postgresql": 50_000, "sqlite": 50_000}
+DEFAULT_BATCH = 20_000  # rows; 50,000 saved ~5% of the time for ~60 MB more memory
 ANALYZE_AFTER = 10_000  # rows created or updated
 
 
@@ -186,7 +186,7 @@ class Importer:
                 writer = BatchWriter(ctx, conn, backend, self.update_mode)
                 writer.start()
                 try:
-                    stopped = self._read(writer, keys, lookups, conn.dialect.name)
+                    stopped = self._read(writer, keys, lookups)
                 finally:
                     writer.finish()
             finally:
@@ -207,13 +207,13 @@ class Importer:
         conn.exec_driver_sql(statement)
         conn.commit()
 
-    def _read(self, writer: BatchWriter, keys: SeenKeys, lookups: Lookups, dialect: str) -> bool:
+    def _read(self, writer: BatchWriter, keys: SeenKeys, lookups: Lookups) -> bool:
         """Returns True when stopped on request before the end of the file."""
         ctx = self.ctx
         rows_read = int((ctx.checkpoint_state or {}).get("rows_read", 0))
         if rows_read:
             ctx.log(f"Resuming after row {rows_read + 1:,}: the first {rows_read:,} data rows were committed before")
-        size = self.batch_size or DEFAULT_BATCH.get(dialect, 20_000)
+        size = self.batch_size or DEFAULT_BATCH
         rows: list[list[Any]] = []
         numbers: list[int] = []
         batch = Batch()
