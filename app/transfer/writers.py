@@ -225,8 +225,7 @@ class SqliteBackend(Backend):
         inserts, updates = self._chosen(batch, sqlite_datetime, self.stamp)
         rows = list(zip(*inserts, strict=True)) if batch.inserts else []
         changes = list(zip(*updates, strict=True)) if batch.updates else []
-        batch.payload = (json.dumps(rows, ensure_ascii=False) if rows else "",
-                         json.dumps(changes, ensure_ascii=False) if changes else "")
+        batch.payload = (json.dumps(rows) if rows else "", json.dumps(changes) if changes else "")
 
     def move(self, batch: Batch, moved: list[bool], update_mode: bool) -> None:
         rows = json.loads(batch.payload[0])
