@@ -110,3 +110,29 @@ def test_xlsx_continues_on_a_new_sheet(engine: Engine, tmp_path: Path, monkeypat
     assert book.sheetnames == ["Leads", "Leads (2)", "Leads (3)"]
     assert [[c.value for c in row] for row in book["Leads (3)"].iter_rows()] == [["Email"], ["lead6@firm.example.com"]]
     assert sum(ws.max_row - 1 for ws in book.worksheets) == 7
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # the COPY path is PostgreSQL's own
+def test_a_copy_stopped_half_way_leaves_the_connection_usable(engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from app.transfer.export import choose_columns, copy_csv
+
+    _seed(engine)
+
+    class Stop(Exception):
+        pass
+
+    calls: list[int] = []
+
+    def stop(rows: int) -> None:
+        calls.append(rows)
+        raise Stop
+
+    with engine.connect() as conn:
+        with conn.begin(), pytest.raises(Stop), copy_csv(conn, "leads", choose_columns("leads", ["email"]), [], None,
+                                                          stop) as stream:
+            stream.read(100)  # the header and a few rows
+        assert calls == [4] and stream.ended  # stopped after 4 rows, the rest read away
+        assert conn.execute(select(tables.leads.c.email).order_by(tables.leads.c.id).limit(1)).scalar() == \
+            "lead0@firm.example.com"

@@ -19,13 +19,12 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import xlsxwriter
 from sqlalchemy import Connection, Select, String, Text, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -34,6 +33,7 @@ from app.db import tables
 from app.records.fields import module_fields
 from app.records.filters import where_clause
 from app.records.modules import module_table
+from app.transfer.copyout import CopyFailed, CopyStream
 from app.transfer.mapping import normalize
 
 SHEET_ROWS = 1_048_576
@@ -150,79 +150,6 @@ def write_csv(conn: Connection, stmt: Select[Any], columns: list[ExportColumn], 
     return rows
 
 
-class CopyStream(io.RawIOBase):
-    """A PostgreSQL `COPY ... TO STDOUT` as a readable file for the artifact store: no temporary
-    file, no second pass. A thread gathers the COPY's rows into ~1 MB chunks while the store
-    writes the previous chunk on its own connection, so both database sessions work at once
-    (compressing the chunks costs the server about as much as formatting the rows)."""
-
-    CHUNK = 1 << 20
-
-    def __init__(self, blocks: Iterable[Any], head: bytes, progress: Callable[[int], None]) -> None:
-        super().__init__()
-        self.progress = progress
-        self.size = 0
-        self.error: BaseException | None = None
-        self._chunks: queue.Queue[tuple[bytes, int] | None] = queue.Queue(maxsize=4)
-        self._stop = threading.Event()
-        self._ended = False
-        self._thread = threading.Thread(target=self._gather, args=(blocks, head), name="export-copy", daemon=True)
-        self._thread.start()
-
-    def _gather(self, blocks: Iterable[Any], head: bytes) -> None:
-        try:
-            parts: list[Any] = [head]
-            have = len(head)
-            append = parts.append
-            for block in blocks:  # one row per block (libpq): keep this loop bare
-                append(block)
-                have += len(block)
-                if have >= self.CHUNK:
-                    if not self._put((b"".join(parts), len(parts) - (parts[0] is head))):
-                        return
-                    parts, have = [], 0
-                    append = parts.append
-            if parts:
-                self._put((b"".join(parts), len(parts) - (parts[0] is head)))
-        except BaseException as exc:  # handed to the reader
-            self.error = exc
-        finally:
-            self._put(None)
-
-    def _put(self, item: tuple[bytes, int] | None) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._chunks.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        """The next chunk (about a megabyte, whatever `size` asks), b"" at the end."""
-        while not self._ended:
-            item = self._chunks.get()
-            if item is None:
-                self._ended = True
-                if self.error is not None:
-                    raise self.error
-                return b""
-            data, rows = item
-            self.size += len(data)
-            self.progress(rows)
-            if data:
-                return data
-        return b""
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        super().close()
-
-
 @contextlib.contextmanager
 def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters: list[str],
              workspace_id: int | None, progress: Callable[[int], None]) -> Iterator[CopyStream]:
@@ -233,12 +160,17 @@ def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([c.label for c in columns])
     raw: Any = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
-        stream = CopyStream(copy, header.getvalue().encode("utf-8-sig"), progress)
-        try:
-            yield stream
-        finally:
-            stream.close()  # the gathering thread has let go of the COPY before it ends
+    statement = psycopg.ClientCursor(raw).mogrify(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params)
+    stream = CopyStream(raw.pgconn, statement.encode(), header.getvalue().encode("utf-8-sig"), progress)
+    try:
+        yield stream
+    finally:
+        if not stream.ended:  # stopped half-way: cancel, then read the results to the end
+            stream.progress = lambda _rows: None
+            raw.cancel_safe()
+            with contextlib.suppress(CopyFailed):
+                while not stream.ended:
+                    stream.read(1 << 20)
 
 
 class SheetWriter:
