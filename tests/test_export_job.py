@@ -104,12 +104,16 @@ def test_xlsx_continues_on_a_new_sheet(engine: Engine, tmp_path: Path, monkeypat
     import openpyxl
 
     _seed(engine)
+    assert export.SHEET_ROWS == 1_048_576  # what a sheet holds: a header and 1,048,575 rows
     monkeypatch.setattr(export, "SHEET_ROWS", 4)  # a header and 3 rows per sheet, as 1 + 1,048,575 in real life
     run = run_to_end(engine, enqueue_export(engine, "leads", "xlsx", [], ["email"], "main"))
     book = openpyxl.load_workbook(_download(engine, run.id, tmp_path / "s.xlsx"))
     assert book.sheetnames == ["Leads", "Leads (2)", "Leads (3)"]
     assert [[c.value for c in row] for row in book["Leads (3)"].iter_rows()] == [["Email"], ["lead6@firm.example.com"]]
-    assert sum(ws.max_row - 1 for ws in book.worksheets) == 7
+    assert [ws.max_row for ws in book.worksheets] == [4, 4, 2]  # full sheets, each with the header
+    assert all(ws["A1"].value == "Email" for ws in book.worksheets)
+    assert [c.value for ws in book.worksheets for (c,) in ws.iter_rows(min_row=2)] == [
+        f"lead{i}@firm.example.com" for i in range(7)]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # the COPY path is PostgreSQL's own

@@ -14,6 +14,7 @@ from app.clock import utcnow
 from app.db import tables
 from app.engine import artifacts, history
 from app.engine.status import RunStatus
+from app.records.fields import guard
 from app.transfer.api import TransferError, enqueue_import, rerun_failed
 from tests.engine_support import add_workspace
 from tests.import_support import HEADERS, count, lead, rows_of, run_to_end, write_csv
@@ -56,14 +57,54 @@ def test_update_mode_updates_mapped_fields_only(engine: Engine, tmp_path: Path) 
     assert got[1][:2] == ("LEAD2@FIRM.EXAMPLE.COM", "Twice")  # the later row of the file updates the earlier one
 
 
-def test_dry_run_writes_nothing_but_reports_everything(engine: Engine, tmp_path: Path) -> None:
-    add_workspace(engine)
-    rows = [lead(1), lead(1), lead(2, email="bad")]
-    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "d.csv", rows), dry_run=True))
-    assert (run.processed, run.created, run.skipped, run.failed) == (3, 1, 1, 1)
-    assert count(engine, "leads") == 0
-    assert len(history.row_errors(engine, run.id)) == 1
-    assert any("Dry run" in line["message"] for line in history.log_lines(engine, run.id))
+def _counters(run: object) -> tuple[object, ...]:
+    return tuple(getattr(run, name) for name in ("status", "total", "processed", "created", "updated", "skipped", "failed"))
+
+
+def _errors(engine: Engine, run_id: int) -> list[tuple[object, ...]]:
+    return [(e["row_number"], e["field"], e["message"], e["raw"]) for e in history.row_errors(engine, run_id)]
+
+
+@pytest.mark.parametrize("duplicates", ["skip", "update"])
+def test_dry_run_reports_what_the_real_run_does_and_writes_nothing(engine: Engine, tmp_path: Path,
+                                                                   duplicates: str) -> None:
+    ws = add_workspace(engine)
+    old = dt.datetime(2020, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads).values(workspace_id=ws, last_name="Old", email="lead1@firm.example.com",
+                                                 status="new", score=0, created_at=old, updated_at=old))
+    rows = [lead(1), lead(2), lead(2, email="LEAD2@firm.example.com"), lead(3, email="bad"), lead(4, Phone="12"),
+            lead(5)]
+    path = write_csv(tmp_path / "d.csv", rows)
+    before = rows_of(engine, "leads", "id", "last_name", "updated_at")
+    dry = run_to_end(engine, _import(engine, path, duplicates=duplicates, dry_run=True))
+    assert count(engine, "leads") == 1 and rows_of(engine, "leads", "id", "last_name", "updated_at") == before
+    with engine.connect() as conn:
+        assert artifacts.find(conn, dry.id, "failed_records") is not None  # the rows to fix, before the real run
+    assert any("Dry run" in line["message"] for line in history.log_lines(engine, dry.id))
+    real = run_to_end(engine, _import(engine, path, duplicates=duplicates))
+    assert _counters(dry) == _counters(real)
+    assert (real.created, real.updated + real.skipped, real.failed) == (2, 2, 2)
+    assert _errors(engine, dry.id) == _errors(engine, real.id) and len(_errors(engine, real.id)) == 2
+    assert count(engine, "leads") == 3
+
+
+def test_an_invalid_row_changes_nothing_and_claims_no_key(engine: Engine, tmp_path: Path) -> None:
+    """A row with any invalid field fails whole: in update mode its record keeps every value,
+    and a failed row's key does not make a later valid row with that key a duplicate."""
+    ws = add_workspace(engine)
+    old = dt.datetime(2020, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads).values(workspace_id=ws, last_name="Old", email="lead1@firm.example.com",
+                                                 company="Old Co", status="qualified", score=5, created_at=old,
+                                                 updated_at=old))
+    rows = [lead(1, Phone="12", Company="New Co"),  # its key exists: the record must not change
+            lead(2, Status="hot"), lead(2, **{"Last Name": "Second"})]  # the valid second row creates it
+    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "i.csv", rows), duplicates="update"))
+    assert (run.created, run.updated, run.skipped, run.failed) == (1, 0, 0, 2)
+    assert rows_of(engine, "leads", "email", "last_name", "company", "status", "updated_at") == [
+        ("lead1@firm.example.com", "Old", "Old Co", "qualified", old),
+        ("lead2@firm.example.com", "Second", "Company 2", "new", rows_of(engine, "leads", "updated_at")[1][0])]
 
 
 def test_missing_required_column_is_refused_before_any_row(engine: Engine, tmp_path: Path) -> None:
@@ -143,14 +184,42 @@ def test_failed_records_round_trip(engine: Engine, tmp_path: Path, encoding: str
     with failed.open(encoding=encoding, newline="") as handle:
         got = list(csv.reader(handle, delimiter=delimiter))
     assert got[0] == [*HEADERS, "Error"]
-    assert got[1] == [*rows[1], "Email field invalid: 'not-an-email'"]
-    assert got[2][:-1] == rows[2] and got[2][-1].startswith("Phone field invalid: '12'")
+    assert got[1] == [*map(guard, rows[1]), "Email field invalid: 'not-an-email'"]  # the phone: '+49...
+    assert got[2][:-1] == [*map(guard, rows[2])] and got[2][-1].startswith("Phone field invalid: '12'")
     got[1][2], got[2][3] = "renee@firm.example.com", "+33 4 12 34 56 78"  # fix, keep the Error column
     with failed.open("w", encoding=encoding, newline="") as handle:
         csv.writer(handle, delimiter=delimiter).writerows(got)
     child = run_to_end(engine, rerun_failed(engine, parent.id, failed))
     assert child.parent_id == parent.id and (child.created, child.failed) == (2, 0)
     assert sorted(r[0] for r in rows_of(engine, "leads", "first_name")) == ["First3", "Jörg", "Renée"]
+
+
+def test_failed_records_csv_holds_no_formula_and_round_trips(engine: Engine, tmp_path: Path) -> None:
+    """No cell that a spreadsheet would run as a formula leaves as one: the failed-records CSV
+    puts the export's quote before such values (and headers), and the import takes it off."""
+    add_workspace(engine)
+    headers = [*HEADERS, "=Notes"]
+    rows = [[*lead(1, **{"First Name": "=SUM(A1)"}), "+1"], [*lead(2, email="@evil", Company="-minus"), "\tTab"]]
+    parent = run_to_end(engine, _import(engine, write_csv(tmp_path / "f.csv", rows, headers)))
+    assert (parent.created, parent.failed) == (1, 1)
+    with engine.connect() as conn:
+        artifact_id = artifacts.find(conn, parent.id, "failed_records")
+    assert artifact_id is not None
+    failed = tmp_path / "failed.csv"
+    artifacts.save_to(engine, artifact_id, failed)
+    with failed.open(encoding="utf-8", newline="") as handle:
+        got = list(csv.reader(handle))
+    assert got[0] == [*HEADERS, "'=Notes", "Error"]
+    assert got[1] == ["First2", "Last2", "'@evil", "'+49 30 1234567", "'-minus", "new", "'\tTab",
+                      "Email field invalid: '@evil'"]
+    assert not any(cell[:1] in "=+-@\t\r" for row in got for cell in row)
+    got[1][2] = "lead2@firm.example.com"
+    with failed.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(got)
+    child = run_to_end(engine, rerun_failed(engine, parent.id, failed))
+    assert (child.created, child.failed) == (1, 0)
+    assert rows_of(engine, "leads", "first_name", "phone", "company") == [
+        ("=SUM(A1)", "+49 30 1234567", "Company 1"), ("First2", "+49 30 1234567", "-minus")]
 
 
 def test_failed_records_of_a_workbook_is_a_workbook(engine: Engine, tmp_path: Path) -> None:

@@ -204,8 +204,14 @@ class RowValidator:
         return clean, errors
 
 
+def guard(text: str) -> str:
+    """OWASP's CSV-injection guard: a quote before a value a spreadsheet would run as a formula
+    (starting with =, +, -, @, TAB or CR). Every CSV the program writes uses it."""
+    return "'" + text if text[:1] in FORMULA_START else text
+
+
 def unguard(text: str) -> str:
-    """Undo the quote our CSV export puts before =, +, -, @, TAB, CR (see app.transfer.export)."""
+    """Undo `guard` (an import takes back what our CSV files wrote)."""
     return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
 
 

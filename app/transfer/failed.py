@@ -5,7 +5,9 @@ resume, on any workstation, and for any run.
 
 Failed records: the same format as the source (CSV keeps its delimiter and encoding, BOM
 included; a workbook becomes XLSX), only the failed rows with their original values, and an
-`Error` column appended (or refreshed, when the file already was a failed-records file).
+`Error` column appended (or refreshed, when the file already was a failed-records file). In
+CSV a value a spreadsheet would run as a formula gets the export's quote in front
+(`app.records.fields.guard`), which the import takes off again: the round trip is exact.
 Error report: a styled workbook (bold frozen header, filters, widths) of row number, field,
 error and the raw row's columns, for any run.
 """
@@ -21,6 +23,7 @@ import xlsxwriter
 from sqlalchemy import Engine, select
 
 from app.db import tables
+from app.records.fields import guard
 
 errors_table = tables.job_row_errors
 ERROR_COLUMN = "Error"
@@ -72,9 +75,9 @@ def write_failed_records(engine: Engine, run_id: int, source: dict[str, Any], de
     count = 0
     with dest.open("w", encoding=source.get("encoding") or "utf-8", errors="replace", newline="") as handle:
         writer = csv.writer(handle, delimiter=source.get("delimiter") or ",")
-        writer.writerow([*columns, ERROR_COLUMN])
+        writer.writerow([*map(guard, columns), ERROR_COLUMN])
         for raw, message in failed_rows(engine, run_id):
-            writer.writerow([_text(raw.get(c)) for c in columns] + [message])
+            writer.writerow([guard(_text(raw.get(c))) for c in columns] + [guard(message)])
             count += 1
     return count
 

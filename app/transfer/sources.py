@@ -60,13 +60,15 @@ class SourceInfo:
 
 
 def unique_headers(cells: list[Any]) -> list[str]:
-    """Header texts, blanks named `Column N` and repeats numbered, so each column has a name."""
+    """Header texts, blanks named `Column N` and repeats numbered, so each column has a name.
+    A header our CSV files wrote with a formula guard reads as it was."""
+    from app.records.fields import unguard
     from app.records.validators import as_text
 
     seen: dict[str, int] = {}
     names = []
     for i, cell in enumerate(cells, start=1):
-        name = as_text(cell) or f"Column {i}"
+        name = unguard(as_text(cell)) or f"Column {i}"
         count = seen.get(name.lower(), 0)
         seen[name.lower()] = count + 1
         names.append(name if count == 0 else f"{name} ({count + 1})")
