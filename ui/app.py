@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from app.cli.database import open_database
+from ui import collector
 from ui.console import Console
 from ui.main_window import MainWindow
 from ui.screenshots import save_screenshots
@@ -36,6 +37,7 @@ def application() -> QApplication:
 
 def build_window(console: Console) -> MainWindow:
     app = application()
+    collector.install()  # charts must never be freed on a worker thread
     apply_theme(app)
     app.setWindowIcon(icon("batchdesk", "#2563eb"))
 

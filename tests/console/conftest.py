@@ -50,3 +50,11 @@ def make_window(qtbot, console_home: Path, console_engine: Engine):  # type: ign
     yield make
     for window in made:
         window.close_with("cancel")
+    # The windows are closed (and deleted by pytest-qt): collect their charts on this, the GUI,
+    # thread and let the collector run automatically again for the tests that follow.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from ui import collector
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    collector.uninstall()
