@@ -24,19 +24,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from app import demo  # noqa: E402
 from app.api import history as api  # noqa: E402
+from app.api.runs import cancel_runs  # noqa: E402
 from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
+from app.engine import history  # noqa: E402
 from app.engine import runs as run_store  # noqa: E402
 from app.engine.context import JobContext  # noqa: E402
 from app.engine.history import RunFilter  # noqa: E402
 from app.engine.registry import get_job_type  # noqa: E402
 from app.engine.status import RunStatus  # noqa: E402
 from bench.ui_data import add_runs  # noqa: E402
+from bench.ui_worker import register  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
 from ui.app import application, build_window  # noqa: E402
 from ui.console import Console  # noqa: E402
@@ -110,7 +113,6 @@ def bench_filters(page, repeat: int) -> list[float]:  # type: ignore[no-untyped-
 def bench_sorts(page, repeat: int) -> tuple[list[float], dict[str, float]]:  # type: ignore[no-untyped-def]
     times: list[float] = []
     worst: dict[str, float] = {}
-    from PySide6.QtCore import Qt
 
     for _ in range(max(1, repeat // 10)):
         for col, column in enumerate(COLUMNS):
@@ -122,7 +124,6 @@ def bench_sorts(page, repeat: int) -> tuple[list[float], dict[str, float]]:  # t
 
 
 def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import Qt
 
     times = []
     states = [(0, Qt.SortOrder.DescendingOrder), (5, Qt.SortOrder.AscendingOrder), (11, Qt.SortOrder.DescendingOrder),
@@ -151,20 +152,45 @@ def gaps_ms(seconds: float) -> float:
 
 
 def bench_stall(window, engine: Engine, jobs: int, seconds: float) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    """20 real JobContexts on claimed runs report a 500-row batch every ~10 ms each (the wait
-    stands for the batch's database work); their own flushes write the rows and NOTIFY
-    twice a second. The console samples them, follows the feed, and shows one in detail."""
+    """The product's way: `jobs` local worker processes (the console's own QProcess children,
+    each `app.engine.child` with the bench job added) each run a job that reports a 500-row
+    batch every 10 ms. The console reads their progress lines, samples them at 5 Hz, follows
+    the change feed and shows one in detail with its live charts. Returns the idle GUI's
+    longest gap (children started, no job), the longest gap while they report, chart samples."""
+    console = window.console
     page = window.show_page("batch_jobs")
-    page.table.sortByColumn(0, __import__("PySide6.QtCore").QtCore.Qt.SortOrder.DescendingOrder)
+    page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    cancel_runs(engine, history.run_ids(engine, RunFilter(statuses=[RunStatus.PENDING]), limit=10_000))
+    console.workers.command = [sys.executable, "-m", "bench.ui_worker"]
+    console.workers.resize(jobs)
+    wait_until(lambda: all(p.name for p in console.workers.processes), timeout=180)
     idle = gaps_ms(seconds / 2)
-    job = get_job_type("rebuild_search_index")
+    ids = [run_store.enqueue(engine, "bench_report", {"seconds": seconds + 60}, initiated_by="bench")
+           for _ in range(jobs)]
+    wait_until(lambda: len(console.workers.snapshots()) == jobs, timeout=60)
+    wait_until(lambda: page.model.row_of(ids[-1]) is not None, timeout=30)
+    console.open_run(ids[-1])
+    busy = gaps_ms(seconds)
+    samples = len(page.detail.summary.charts.samples)
+    console.workers.cancel_local(ids)
+    wait_until(lambda: not console.workers.running(), timeout=60)
+    console.workers.resize(0)
+    wait_until(lambda: not console.workers.retiring, timeout=60)
+    return idle, busy, samples
+
+
+def bench_stall_threads(window, engine: Engine, jobs: int, seconds: float) -> float:  # type: ignore[no-untyped-def]
+    """For comparison, the old design: the same reporting from 20 threads of the console's own
+    process (real JobContexts on claimed runs), sampled the same way. Longest GUI gap."""
+    job = get_job_type("bench_report")
     contexts: list[JobContext] = []
     for i in range(jobs):
         run_id = run_store.enqueue(engine, job.key, {}, initiated_by="bench")
         run = run_store.claim(engine, f"bench:{i}", run_id)
         assert run is not None
         contexts.append(JobContext(engine, run, job, job.parse_options({}), f"bench:{i}"))
-    window.console.workers.running = lambda: list(contexts)  # sample them like worker threads' runs
+    workers = window.console.workers
+    workers.snapshots = lambda: {c.run_id: c.snapshot() for c in contexts}
     stop = threading.Event()
 
     def report_progress(ctx: JobContext) -> None:
@@ -180,17 +206,16 @@ def bench_stall(window, engine: Engine, jobs: int, seconds: float) -> tuple[floa
     threads = [threading.Thread(target=report_progress, args=(c,), name=f"bench-{i}") for i, c in enumerate(contexts)]
     for thread in threads:
         thread.start()
-    wait_until(lambda: page.model.row_of(contexts[-1].run_id) is not None, timeout=30)
     window.console.open_run(contexts[-1].run_id)
     busy = gaps_ms(seconds)
     stop.set()
     for thread in threads:
         thread.join()
-    samples = len(page.detail.summary.charts.samples)
     for ctx in contexts:
         ctx.flush()
         run_store.finish(engine, ctx.run_id, RunStatus.COMPLETED, worker=ctx.worker)
-    return idle, busy, samples
+    del workers.snapshots
+    return busy
 
 
 def explain_sorts(engine: Engine) -> None:
@@ -211,8 +236,13 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--stall-seconds", type=float, default=8.0)
+    parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval for the console process (s)")
+    parser.add_argument("--stall-only", action="store_true", help="only the stall figures")
+    parser.add_argument("--threads-too", action="store_true", help="also time the old in-process worker threads")
     parser.add_argument("--explain", action="store_true", help="print the plan and time of every sort's page query")
     args = parser.parse_args()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     with PgServer(parent_dir=os.environ.get("BATCHDESK_PG_TMPDIR", "/tmp")) as pg, \
             tempfile.TemporaryDirectory() as home:
         os.environ["BATCHDESK_HOME"] = home
@@ -228,6 +258,7 @@ def main() -> int:
         if args.explain:
             explain_sorts(engine)
 
+        register()
         application()
         console = Console(engine, QSettings(str(Path(home) / "bench.ini"), QSettings.Format.IniFormat))
         window = build_window(console)
@@ -240,8 +271,13 @@ def main() -> int:
 
         idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds)
         print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
-              f"stall/aim {busy / STALL_AIM_MS:5.2f}  (chart samples taken: {samples})")
-        window.console.workers.running = lambda: []  # type: ignore[method-assign]
+              f"stall/aim {busy / STALL_AIM_MS:5.2f}  (20 worker processes; chart samples taken: {samples})")
+        if args.threads_too:
+            threaded = bench_stall_threads(window, engine, 20, args.stall_seconds)
+            print(f"{'  same, 20 in-process threads':<28} longest {threaded:6.1f} ms  (the old design, for comparison)")
+        if args.stall_only:
+            window.close_with("cancel")
+            return 0
         floor_filter = bare_page_ms(engine, api.HistoryQuery(RunFilter(statuses=[RunStatus.FAILED]), "id"), 5)
         floor_sort = bare_page_ms(engine, api.HistoryQuery(RunFilter(), "created", False), 5)
         report("filter change -> first page", bench_filters(page, args.repeat), floor_filter)

@@ -14,7 +14,7 @@ from app.engine.context import ProgressSnapshot
 from app.settings import data_dir
 from ui.background import Background
 from ui.live import ChangeFeed
-from ui.workers import LocalWorkers
+from ui.workers import MODES, THREADS, LocalWorkers
 
 SAMPLE_HZ = 5
 DEFAULT_WORKERS = 2
@@ -50,10 +50,10 @@ class Console(QObject):
         self._started = False
 
     # ------------------------------------------------------------ lifecycle
-    def start(self, *, workers: int | None = None, scheduler: bool = True) -> None:
+    def start(self, *, workers: int | None = None, scheduler: bool = True, mode: str | None = None) -> None:
         count = self.worker_count() if workers is None else workers
         self.feed.start()
-        self.workers.start(count, scheduler=scheduler)
+        self.workers.start(count, scheduler=scheduler, mode=mode or self.worker_mode())
         self._sampler.start()
         self._started = True
 
@@ -85,6 +85,16 @@ class Console(QObject):
         self.settings.setValue("workers/count", int(count))
         if self._started:
             self.workers.resize(count)
+
+    def worker_mode(self) -> str:
+        """Where local jobs run: 'threads' (the default) or 'processes'."""
+        mode = str(self.settings.value("workers/mode", THREADS))
+        return mode if mode in MODES else THREADS
+
+    def set_worker_mode(self, mode: str) -> None:
+        self.settings.setValue("workers/mode", mode if mode in MODES else THREADS)
+        if self._started:
+            self.workers.set_mode(self.worker_mode())
 
     # ------------------------------------------------------------ navigation
     def open_run(self, run_id: int) -> None:

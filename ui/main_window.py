@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ui.console import Console
 from ui.pages import DialogSpec, PageSpec, dialogs, pages
 from ui.theme import icon
+from ui.workers import PROCESSES
 
 # Shortcuts the window routes to the current page's method of the same name, when it has one.
 PAGE_ACTIONS: list[tuple[str, str, str, list[str]]] = [
@@ -136,7 +137,8 @@ class MainWindow(QMainWindow):
     def _update_workers(self) -> None:
         workers = self.console.workers
         busy = len(workers.running())
-        self.workers_label.setText(f"Local workers: {workers.count} · {busy} busy")
+        where = " · in processes" if workers.mode == PROCESSES else ""
+        self.workers_label.setText(f"Local workers: {workers.count} · {busy} busy{where}")
 
     # ------------------------------------------------------------ navigation
     def show_page(self, key: str) -> QWidget:
@@ -251,9 +253,7 @@ class MainWindow(QMainWindow):
             if choice == "wait" and self.console.workers.running():
                 self.console.workers.drain()
                 self.statusBar().showMessage("Waiting for the running jobs to finish before closing…")
-                self._wait_timer = QTimer(self)
-                self._wait_timer.timeout.connect(self._close_when_idle)
-                self._wait_timer.start(200)
+                self.console.workers.changed.connect(self._close_when_idle)
                 event.ignore()
                 return
         if self._close_choice == "wait" and self.console.workers.running():
@@ -265,6 +265,6 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _close_when_idle(self) -> None:
-        if not self.console.workers.running():
-            self._wait_timer.stop()
+        if not self.console.workers.running() and self.isVisible():
+            self.console.workers.changed.disconnect(self._close_when_idle)
             self.close()

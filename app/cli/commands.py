@@ -69,6 +69,10 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def worker(args: argparse.Namespace) -> int:
+    if args.child:  # a console's local worker process (see app.engine.child)
+        from app.engine.child import main as child_main
+
+        return child_main()
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     engine = open_database(args.db)

@@ -47,6 +47,7 @@ def build_parser() -> Parser:
     worker = sub.add_parser("worker", parents=[shared], help="headless worker and scheduler")
     worker.add_argument("--concurrency", type=int, default=2, metavar="N")
     worker.add_argument("--once", action="store_true", help="enqueue today's scheduled runs, work until the queue is empty, exit")
+    worker.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # one worker driven by a console
     worker.set_defaults(func=commands.worker)
 
     run = sub.add_parser("run", parents=[shared], help="run a job")

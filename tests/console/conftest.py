@@ -30,16 +30,16 @@ def console_engine(demo_db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def make_window(qtbot, console_home: Path, console_engine: Engine):  # type: ignore[no-untyped-def]
-    """make_window(workers=0) -> MainWindow, started and shown; closed (cancelling) afterwards."""
+    """make_window(workers=0, mode="threads"|"processes") -> MainWindow, started and shown; closed (cancelling) afterwards."""
     from ui.app import build_window
     from ui.console import Console
 
     made = []
 
-    def make(workers: int = 0, scheduler: bool = False):  # type: ignore[no-untyped-def]
+    def make(workers: int = 0, scheduler: bool = False, mode: str = "threads"):  # type: ignore[no-untyped-def]
         console = Console(console_engine)
         window = build_window(console)
-        console.start(workers=workers, scheduler=scheduler)
+        console.start(workers=workers, scheduler=scheduler, mode=mode)
         # pytest-qt closes registered widgets before fixtures are torn down: decide for the
         # running jobs first, or the close would ask a question nobody can answer offscreen.
         qtbot.addWidget(window, before_close_func=lambda w: w.close_with("cancel"))

@@ -76,3 +76,35 @@ def add_old_runs(engine, copies_of_each_cubed: bool = True) -> int:  # type: ign
         ), {"day": "2020-01-15", "at": stamp})
         after = conn.execute(select(func.count()).select_from(tables.job_runs)).scalar_one()
     return int(after - before)
+
+
+
+class WriteGate:
+    """Holds what the next batch of a retention clean-up (see add_old_runs) must write, so the
+    job waits in the middle of its work until `release()`: whatever the machine's load, it is
+    still running while a test clicks. SQLite: the database's write lock; PostgreSQL: row
+    locks on the old runs it archives (its own run's row stays free)."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        import sqlite3
+
+        from sqlalchemy import text
+
+        self._sqlite: sqlite3.Connection | None = None
+        self._conn = None
+        if engine.dialect.name == "sqlite":
+            self._sqlite = sqlite3.connect(engine.url.database, timeout=30, isolation_level=None)
+            self._sqlite.execute("BEGIN IMMEDIATE")
+        else:
+            self._conn = engine.connect()
+            self._conn.execute(text("SELECT id FROM job_runs WHERE queued_at < '2021-01-01' FOR UPDATE"))
+
+    def release(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.execute("ROLLBACK")
+            self._sqlite.close()
+            self._sqlite = None
+        if self._conn is not None:
+            self._conn.rollback()
+            self._conn.close()
+            self._conn = None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from app.db.engine import make_engine
 from app.engine.runs import enqueue, get_run
 from app.engine.status import RunStatus
 from app.engine.worker import WorkerPool
-from tests.console.helpers import add_old_runs, answer_next_modal, wait_loaded
+from tests.console.helpers import WriteGate, add_old_runs, answer_next_modal, wait_loaded
 from ui.history_model import RUN_ROLE
 
 
@@ -35,9 +37,15 @@ def test_closing_with_a_running_job_can_leave_it_for_another_worker(make_window,
     run_id = enqueue(console_engine, "retention_cleanup", {})
     # the demo queue holds older runs that the worker takes first: wait for ours
     qtbot.waitUntil(lambda: window.console.workers.context_for(run_id) is not None, timeout=60000)
-    asked = answer_next_modal(qtbot, "close-release")
+    qtbot.waitUntil(lambda: (snap := window.console.workers.snapshots().get(run_id)) is not None
+                    and snap.processed > 0, timeout=30000)
+    slots = list(window.console.workers.threads)
+    gate = WriteGate(console_engine)  # it waits mid-run until the question is answered
+    asked = answer_next_modal(qtbot, "close-release", then=lambda _box: gate.release())
     assert window.close()
     assert asked == ["CloseRunningDialog"]
     assert window.console.workers.count == 0 and not window.console.feed.isRunning()
+    assert not any(s.isRunning() for s in slots)
+    assert not any(t.name.startswith("heartbeat-") for t in threading.enumerate())
     run = get_run(console_engine, run_id)
     assert run.status is RunStatus.PENDING and run.worker is None  # queued again for another worker

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.db import tables
 from app.engine.runs import enqueue, get_run
 from app.engine.status import RunStatus
-from tests.console.helpers import add_old_runs, answer_next_modal, click_row, wait_loaded
+from tests.console.helpers import WriteGate, add_old_runs, answer_next_modal, click_row, wait_loaded
 
 
 def test_cancel_a_running_job_keeps_what_it_did(make_window, console_engine, qtbot) -> None:
@@ -25,11 +25,18 @@ def test_cancel_a_running_job_keeps_what_it_did(make_window, console_engine, qtb
                     and pane.chip.text() == "Processing" and pane.summary.values["processed"].text() not in ("0", "—"),
                     timeout=60000)  # the demo queue's older runs go first
     assert pane.buttons["cancel"].isEnabled()
-    assert window.workers_label.text() == "Local workers: 1 · 1 busy"
+    qtbot.waitUntil(lambda: window.workers_label.text() == "Local workers: 1 · 1 busy")
 
-    asked = answer_next_modal(qtbot, "confirm-cancel-yes")
-    qtbot.mouseClick(pane.buttons["cancel"], Qt.MouseButton.LeftButton)
-    assert asked == ["ConfirmCancel"]
+    # The job waits at its next batch while the cancel is clicked and confirmed, so however
+    # loaded the machine, it cannot finish first; the flag is set at once, the database
+    # request follows.
+    gate = WriteGate(console_engine)
+    try:
+        asked = answer_next_modal(qtbot, "confirm-cancel-yes")
+        qtbot.mouseClick(pane.buttons["cancel"], Qt.MouseButton.LeftButton)
+        assert asked == ["ConfirmCancel"]
+    finally:
+        gate.release()
     qtbot.waitUntil(lambda: pane.chip.text() == "Cancelled", timeout=30000)
     run = get_run(console_engine, run_id)
     assert run.status is RunStatus.STOPPED

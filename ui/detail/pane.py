@@ -216,10 +216,10 @@ class RunDetailPane(QWidget):
             return
         engine = self.console.engine
         self.buttons["cancel"].setEnabled(False)
+        self.console.workers.cancel_local([run_id])  # a local run stops at once, whatever the database is doing
         self.console.background.submit(lambda: cancel_runs(engine, [run_id]), self._cancelled)
 
     def _cancelled(self, statuses: dict[int, Any]) -> None:
-        self.console.workers.cancel_local(list(statuses))
         self.action_done.emit("cancel requested for " + ", ".join(f"#{i}" for i in statuses))
         self.console.runs_changed.emit(list(statuses))
 

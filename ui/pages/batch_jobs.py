@@ -210,8 +210,9 @@ class BatchJobsPage(QWidget):
         if not runs or not confirm_cancel(self, [r.id for r in runs]):
             return
         ids, engine = [r.id for r in runs], self.console.engine
+        self.console.workers.cancel_local(ids)  # local runs stop at once, whatever the database is doing
+
         def cancelled(_statuses: Any) -> None:
-            self.console.workers.cancel_local(ids)
             self._done(f"Cancel requested for {len(ids)} run(s)", ids)
 
         self._submit(lambda: cancel_runs(engine, ids), cancelled)

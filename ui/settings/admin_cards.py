@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 from sqlalchemy import Engine
 
 from app.api import secrets
@@ -16,6 +16,7 @@ from app.api import settings as admin
 from ui.card import Card, muted, say
 from ui.console import Console
 from ui.forms import SchemaForm
+from ui.workers import MODES
 
 MAX_WORKERS = 32
 
@@ -82,7 +83,7 @@ class SmtpCard(ModelCard):
 
 class WorkersCard(Card):
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
-        super().__init__("Local workers", "Jobs this console runs itself, in background threads. 0 only watches: "
+        super().__init__("Local workers", "Jobs this console runs itself. 0 only watches: "
                          "a headless `batchdesk worker` or another console does the work.", parent)
         self.console = console
         self.count = QSpinBox()
@@ -90,18 +91,26 @@ class WorkersCard(Card):
         self.count.setRange(0, MAX_WORKERS)
         self.count.setValue(console.worker_count())
         self.count.setFixedWidth(90)
+        self.mode = QComboBox()
+        self.mode.setObjectName("worker_mode")
+        for key, title in MODES.items():
+            self.mode.addItem(title, key)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(console.worker_mode())))
+        self.mode.setToolTip("Worker threads run jobs inside this console. Worker processes run each worker's "
+                             "jobs in a process of its own, so busy jobs never slow the window down.")
         self.status = QLabel()
         self.status.setObjectName("workers_status")
         self.apply = QPushButton("Apply")
         self.apply.setObjectName("apply_workers")
         self.apply.clicked.connect(self.save)
         row = self.add_buttons(self.apply, status=self.status)
-        row.insertWidget(0, QLabel("Worker threads:"))
-        row.insertWidget(1, self.count)
-        row.insertSpacing(2, 12)
+        for i, widget in enumerate((QLabel("Workers:"), self.count, QLabel("running jobs in"), self.mode)):
+            row.insertWidget(i, widget)
+        row.insertSpacing(4, 12)
         self.body.addWidget(muted("Saved for this workstation; applied at once (a busy worker finishes its run first)."))
         say(self.status, "")
 
     def save(self) -> None:
+        self.console.set_worker_mode(str(self.mode.currentData()))
         self.console.set_worker_count(self.count.value())
-        say(self.status, f"✔ {self.count.value()} local worker thread(s).", True)
+        say(self.status, f"✔ {self.count.value()} local worker(s), {self.mode.currentText().lower()}.", True)
