@@ -286,3 +286,18 @@ def test_update_mode_and_created_at(engine: Engine, tmp_path: Path) -> None:
     got = rows_of(engine, "leads", "last_name", "created_at", "updated_at")
     assert got[0][:2] == ("Last1", old) and got[1][:2] == ("Last2", dt.datetime(2023, 4, 5, 6, 7, 8))
     assert got[2][1] >= before - dt.timedelta(seconds=1) and all(r[2] > old for r in got)
+
+
+def test_a_large_batch_of_inserts_and_updates(engine: Engine, tmp_path: Path) -> None:
+    """One batch of 12,000 rows, half of them new and half updates, interleaved."""
+    ws = add_workspace(engine)
+    old = dt.datetime(2020, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.leads), [dict(workspace_id=ws, last_name="Old", email=f"lead{i}@firm.example.com",
+                                                 status="new", score=0, created_at=old, updated_at=old)
+                                            for i in range(0, 12_000, 2)])
+    rows = [lead(i, **{"Last Name": f"New{i}"}) for i in range(12_000)]
+    run = run_to_end(engine, _import(engine, write_csv(tmp_path / "big.csv", rows), duplicates="update"))
+    assert (run.processed, run.created, run.updated, run.failed) == (12_000, 6_000, 6_000, 0)
+    got = sorted(rows_of(engine, "leads", "email", "last_name"), key=lambda r: int(r[0][4:].split("@")[0]))
+    assert got == [(f"lead{i}@firm.example.com", f"New{i}") for i in range(12_000)]

@@ -125,3 +125,37 @@ def test_preview_reports_detection(tmp_path: Path) -> None:
     assert (shown.format, shown.encoding, shown.delimiter, shown.estimated_rows) == ("csv", "utf-8-sig", ";", 30)
     book = preview(make_workbook(tmp_path / "b.xlsx"), sheet="Leads")
     assert book.sheets == ["Notes", "Leads"] and book.rows[0][3:5] == ["4930123456", "2024-05-31"]
+
+
+def test_blocks_hand_out_what_records_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import reads blocks; whatever their size and wherever a resume starts, they hold the
+    same rows, row numbers and problems as `records()`, and count every record (blank ones too)."""
+    import csv
+
+    from app.transfer import sources
+
+    path = tmp_path / "mixed.csv"
+    lines = ["First Name,Last Name,Email", "A,B,a@x.com", "", "C,\"multi\nline\",c@x.com", "D,E",
+             "F,G,g@x.com,surplus", "H,\"" + "h" * 300 + "\",h@x.com", "I,J,i@x.com", "", "K,L,k@x.com"]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    limit = csv.field_size_limit()
+    monkeypatch.setattr(sources, "HARD_FIELD_LIMIT", 200)  # so the long field cannot be read: a csv.Error
+    csv.field_size_limit(200)
+    try:
+        source = open_source(path)
+        expected = list(source.records())
+        assert [r[0] for r in expected] == [2, 3, 4, 5, 6, 7, 8, 9, 10]
+        assert expected[5][2] is not None and expected[5][2].startswith("Row could not be read")
+        for skip in (0, 1, 4):
+            wanted = [r for r in expected[skip:] if r[1] or r[2]]
+            for size in (1, 2, 3, 4, 100):
+                got, consumed = [], 0
+                for block in source.blocks(size, skip):
+                    assert 0 < block.consumed <= size
+                    consumed += block.consumed
+                    got += [(n, row, None) for n, row in zip(block.numbers, block.rows, strict=True)] + block.problems
+                    block.rows.clear()  # as the importer does once it holds them as columns
+                assert sorted(got, key=lambda r: r[0]) == wanted, (skip, size)
+                assert consumed == len(expected) - skip
+    finally:
+        csv.field_size_limit(limit)

@@ -16,7 +16,7 @@ import contextlib
 import gc
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -214,35 +214,20 @@ class Importer:
         if rows_read:
             ctx.log(f"Resuming after row {rows_read + 1:,}: the first {rows_read:,} data rows were committed before")
         size = self.batch_size or DEFAULT_BATCH
-        rows: list[list[Any]] = []
-        numbers: list[int] = []
-        batch = Batch()
-        for row_number, cells, problem in self.source.records(skip=rows_read):
-            rows_read += 1
-            if not cells:
-                continue
-            if problem is None:
-                rows.append(cells)
-                numbers.append(row_number)
-                if len(rows) < size:
-                    continue
-            else:
-                batch.counts["failed"] += 1
-                batch.counts["processed"] += 1
-                batch.errors.append((row_number, problem, None, raw_json(self.headers, cells)))
-            if len(rows) + batch.counts["processed"] >= size:
-                self._classify(batch, rows, numbers, keys, lookups)
-                batch.rows_read = rows_read
-                writer.submit(batch)
-                batch, rows, numbers = Batch(), [], []
-                if ctx.should_stop():
-                    return True
-        self._classify(batch, rows, numbers, keys, lookups)
-        batch.rows_read = rows_read
-        writer.submit(batch)
+        for block in self.source.blocks(size, skip=rows_read):
+            batch = Batch()
+            for row_number, cells, problem in block.problems:
+                batch.errors.append((row_number, problem or "", None, raw_json(self.headers, cells)))
+            batch.counts["failed"] = batch.counts["processed"] = len(block.problems)
+            self._classify(batch, block.rows, block.numbers, keys, lookups)
+            rows_read += block.consumed
+            batch.rows_read = rows_read
+            writer.submit(batch)
+            if ctx.should_stop():
+                return True
         return False
 
-    def _classify(self, batch: Batch, rows: list[list[Any]], numbers: list[int], keys: SeenKeys,
+    def _classify(self, batch: Batch, rows: list[list[Any]], numbers: Sequence[int], keys: SeenKeys,
                   lookups: Lookups) -> None:
         """Validate the rows column-wise, then decide each valid row by its key: create, or
         (already in the workspace or earlier in the file) skip or update."""

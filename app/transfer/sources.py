@@ -5,12 +5,8 @@ streams `(row_number, values, problem)`: the spreadsheet row number (header = ro
 cells (text for CSV; for workbooks numbers come as floats, dates as date/datetime), and a
 one-line problem when the row cannot be read as a whole (it then fails alone).
 
-CSV detection, in one cheap pass over the bytes that also counts the lines (the run's
-`total` before the first row is read): a BOM names the encoding (UTF-8, UTF-16); a file
-that decodes as UTF-8 throughout is UTF-8; otherwise charset-normalizer judges a sample of
-the first non-UTF-8 region, preferring cp1252 (what Excel writes on Western Windows) unless
-another code page reads clearly better. The delimiter is the one among `, ; TAB |` that
-splits the first lines into the most, equally many, columns.
+The import reads `blocks()` of records instead: whole blocks at C speed. How a CSV file's
+encoding and delimiter are found is in `app.transfer.detect`.
 
 A field longer than Python's default csv limit (131,072 characters) must not abort the file:
 the reader's limit is raised (process-wide) to `HARD_FIELD_LIMIT`, so such a row is read
@@ -20,31 +16,33 @@ module raises; that row fails and reading continues on the next line.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
-import charset_normalizer
+from app.transfer.detect import SourceError, detect_csv
 
 SOFT_FIELD_LIMIT = 131072  # Python's default csv.field_size_limit()
 HARD_FIELD_LIMIT = 256 * 1024 * 1024
-DELIMITERS = (",", ";", "\t", "|")
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
-SCAN_BLOCK = 8 * 1024 * 1024
-SAMPLE = 256 * 1024
-PREFER = "cp1252"
-BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 Record = tuple[int, list[Any], str | None]
 
 
-class SourceError(ValueError):
-    """The file cannot be read as an import source; the message is one line for people."""
+@dataclass
+class Block:
+    """`consumed` records read in one go (blank ones included): the rows to import with their
+    row numbers, and the records that fail as they are (`problem` set)."""
+
+    consumed: int
+    rows: list[list[Any]]
+    numbers: Sequence[int]
+    problems: list[Record]
 
 
 @dataclass
@@ -75,92 +73,6 @@ def unique_headers(cells: list[Any]) -> list[str]:
     return names
 
 
-# --------------------------------------------------------------------------- CSV detection
-
-
-def _scan(path: Path) -> tuple[str | None, int, int | None, bytes]:
-    """One pass: (encoding from a BOM or None, newline count, offset where UTF-8 first fails
-    or None, first block)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    newlines = 0
-    bad_at: int | None = None
-    offset = 0
-    first = b""
-    last = b""
-    with path.open("rb") as handle:
-        while block := handle.read(SCAN_BLOCK):
-            if offset == 0:
-                first = block
-            newlines += block.count(b"\n")
-            if bad_at is None:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError as exc:
-                    bad_at = offset + max(0, exc.start)
-            offset += len(block)
-            last = block
-    if bad_at is None:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            bad_at = max(0, offset - 4)
-    if last and not last.endswith(b"\n"):
-        newlines += 1
-    bom = next((enc for mark, enc in BOMS if first.startswith(mark)), None)
-    return bom, newlines, bad_at, first
-
-
-def _guess_single_byte(path: Path, at: int) -> str:
-    with path.open("rb") as handle:
-        handle.seek(max(0, at - 1024))
-        sample = handle.read(SAMPLE)
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None:
-        return PREFER
-    if best.encoding == PREFER:
-        return PREFER
-    preferred = charset_normalizer.from_bytes(sample, cp_isolation=[PREFER]).best()
-    if preferred is not None and preferred.chaos <= best.chaos + 0.05:
-        return PREFER
-    return str(best.encoding)
-
-
-def _sniff_delimiter(text: str) -> str:
-    lines = text.splitlines()[:30]
-    if len(lines) > 1 and not text.endswith(("\n", "\r")):
-        lines = lines[:-1]  # the last line of a sample may be cut short
-    best, best_score = ",", (-1, 0)
-    for delimiter in DELIMITERS:
-        try:
-            widths = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter) if r]
-        except csv.Error:
-            continue
-        if not widths:
-            continue
-        consistent = sum(1 for w in widths if w == widths[0])
-        score = (min(widths[0], 2) * consistent, widths[0])  # splits at all, consistently, then into most columns
-        if widths[0] > 1 and score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def detect_csv(path: Path) -> tuple[str, str, int]:
-    """(encoding, delimiter, estimated data rows) of a CSV file."""
-    bom, newlines, bad_at, first = _scan(path)
-    if not first:
-        raise SourceError(f"{path.name} is empty: there is no header row")
-    if bom is not None:
-        encoding = bom
-    elif bad_at is None:
-        encoding = "utf-8"
-    else:
-        encoding = _guess_single_byte(path, bad_at)
-    head = first[:SAMPLE].decode(encoding, errors="replace")
-    if encoding == "utf-8-sig":
-        head = head.lstrip("\ufeff")
-    return encoding, _sniff_delimiter(head), max(0, newlines - 1)
-
-
 # --------------------------------------------------------------------------- sources
 
 
@@ -170,6 +82,19 @@ class Source:
     def records(self, skip: int = 0) -> Iterator[Record]:
         """Data rows after the header; `skip` passes over that many records unread (resume)."""
         raise NotImplementedError
+
+    def blocks(self, size: int, skip: int = 0) -> Iterator[Block]:
+        """The records after `skip` in blocks of `size` (the import reads these)."""
+        records = self.records(skip)
+        while chunk := list(islice(records, size)):
+            block = Block(len(chunk), [], [], [])
+            for number, cells, problem in chunk:
+                if problem is not None:
+                    block.problems.append((number, cells, problem))
+                elif cells:
+                    block.rows.append(cells)
+                    block.numbers.append(number)  # type: ignore[attr-defined]
+            yield block
 
     def close(self) -> None:
         pass
@@ -192,19 +117,23 @@ class CsvSource(Source):
     def _open(self) -> io.TextIOWrapper:
         return self.path.open("r", encoding=self.encoding, errors=self.errors, newline="")
 
-    def records(self, skip: int = 0) -> Iterator[Record]:
+    def _reader(self, handle: io.TextIOWrapper) -> Iterator[list[str]]:
         if csv.field_size_limit() < HARD_FIELD_LIMIT:
             csv.field_size_limit(HARD_FIELD_LIMIT)
+        reader = csv.reader(handle, delimiter=self.delimiter)
+        with contextlib.suppress(csv.Error):
+            next(reader, None)  # the header
+        return reader
+
+    def records(self, skip: int = 0) -> Iterator[Record]:
         width = len(self.info.headers)
         first = skip + 2  # the row number of the first record to hand out
         with self._open() as handle:
-            reader = csv.reader(handle, delimiter=self.delimiter)
+            reader = self._reader(handle)
             row_number = 1
-            with contextlib.suppress(csv.Error):
-                next(reader, None)
             while True:
                 try:
-                    for row in reader:  # the hot loop: one test per row in the usual case
+                    for row in reader:
                         row_number += 1
                         if row_number < first:
                             continue
@@ -214,6 +143,50 @@ class CsvSource(Source):
                     row_number += 1
                     if row_number >= first:
                         yield row_number, [], f"Row could not be read: {exc}"
+
+    def blocks(self, size: int, skip: int = 0) -> Iterator[Block]:
+        """The fast path: a block is read with `islice` at C speed, and when every row has the
+        header's width (the usual case) it goes on as it is, its row numbers a range."""
+        width = len(self.info.headers)
+        with self._open() as handle:
+            reader = self._reader(handle)
+            number = 1 + _consume(reader, skip)  # the row number of the last record read
+            while True:
+                raw: list[list[str] | None] = []
+                failures: dict[int, str] = {}
+                while len(raw) < size:
+                    before = len(raw)
+                    try:
+                        raw.extend(islice(reader, size - before))  # keeps what it read before an error
+                    except csv.Error as exc:  # the reader goes on with the next line
+                        failures[len(raw)] = f"Row could not be read: {exc}"
+                        raw.append(None)
+                        continue
+                    if len(raw) - before < size - before:
+                        break  # the end of the file
+                if not raw:
+                    return
+                first, number, more = number + 1, number + len(raw), len(raw) == size
+                if not failures and set(map(len, raw)) == {width}:  # type: ignore[arg-type]
+                    yield Block(len(raw), raw, range(first, first + len(raw)), [])  # type: ignore[arg-type]
+                else:
+                    yield self._sorted(raw, failures, first, width)
+                if not more:  # (the importer empties a block's rows once it has them as columns)
+                    return
+
+    def _sorted(self, raw: list[list[str] | None], failures: dict[int, str], first: int, width: int) -> Block:
+        block = Block(len(raw), [], [], [])
+        for index, row in enumerate(raw):
+            if row is None:
+                block.problems.append((first + index, [], failures[index]))
+                continue
+            number, cells, problem = (first + index, row, None) if len(row) == width else self._shape(first + index, row, width)
+            if problem is not None:
+                block.problems.append((number, cells, problem))
+            elif cells:
+                block.rows.append(cells)
+                block.numbers.append(number)  # type: ignore[attr-defined]
+        return block
 
     @staticmethod
     def _shape(row_number: int, row: list[Any], width: int) -> Record:
@@ -274,6 +247,20 @@ class WorkbookSource(Source):
 
     def close(self) -> None:
         self.book.close()
+
+
+def _consume(reader: Iterator[list[str]], count: int) -> int:
+    """Pass over `count` records (a record that cannot be read counts as one); returns how many
+    there were."""
+    done = 0
+    while done < count:
+        try:
+            for _ in islice(reader, count - done):
+                done += 1
+            return done
+        except csv.Error:
+            done += 1
+    return done
 
 
 def is_workbook(path: Path) -> bool:

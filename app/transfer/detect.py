@@ -1,0 +1,111 @@
+"""Finding a CSV file's encoding and delimiter, in one cheap pass over its bytes.
+
+The same pass counts the lines (the run's `total` before the first row is read). A BOM names
+the encoding (UTF-8, UTF-16); a file that decodes as UTF-8 throughout is UTF-8; otherwise
+charset-normalizer judges a sample of the first non-UTF-8 region, preferring cp1252 (what
+Excel writes on Western Windows) unless another code page reads clearly better. The
+delimiter is the one among `, ; TAB |` that splits the first lines into the most, equally
+many, columns.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import charset_normalizer
+
+DELIMITERS = (",", ";", "\t", "|")
+SCAN_BLOCK = 8 * 1024 * 1024
+SAMPLE = 256 * 1024
+PREFER = "cp1252"
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+class SourceError(ValueError):
+    """The file cannot be read as an import source; the message is one line for people."""
+
+
+def _scan(path: Path) -> tuple[str | None, int, int | None, bytes]:
+    """One pass: (encoding from a BOM or None, newline count, offset where UTF-8 first fails
+    or None, first block)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    bad_at: int | None = None
+    offset = 0
+    first = b""
+    last = b""
+    with path.open("rb") as handle:
+        while block := handle.read(SCAN_BLOCK):
+            if offset == 0:
+                first = block
+            newlines += block.count(b"\n")
+            if bad_at is None:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad_at = offset + max(0, exc.start)
+            offset += len(block)
+            last = block
+    if bad_at is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad_at = max(0, offset - 4)
+    if last and not last.endswith(b"\n"):
+        newlines += 1
+    bom = next((enc for mark, enc in BOMS if first.startswith(mark)), None)
+    return bom, newlines, bad_at, first
+
+
+def _guess_single_byte(path: Path, at: int) -> str:
+    with path.open("rb") as handle:
+        handle.seek(max(0, at - 1024))
+        sample = handle.read(SAMPLE)
+    best = charset_normalizer.from_bytes(sample).best()
+    if best is None:
+        return PREFER
+    if best.encoding == PREFER:
+        return PREFER
+    preferred = charset_normalizer.from_bytes(sample, cp_isolation=[PREFER]).best()
+    if preferred is not None and preferred.chaos <= best.chaos + 0.05:
+        return PREFER
+    return str(best.encoding)
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = text.splitlines()[:30]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line of a sample may be cut short
+    best, best_score = ",", (-1, 0)
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        consistent = sum(1 for w in widths if w == widths[0])
+        score = (min(widths[0], 2) * consistent, widths[0])  # splits at all, consistently, then into most columns
+        if widths[0] > 1 and score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def detect_csv(path: Path) -> tuple[str, str, int]:
+    """(encoding, delimiter, estimated data rows) of a CSV file."""
+    bom, newlines, bad_at, first = _scan(path)
+    if not first:
+        raise SourceError(f"{path.name} is empty: there is no header row")
+    if bom is not None:
+        encoding = bom
+    elif bad_at is None:
+        encoding = "utf-8"
+    else:
+        encoding = _guess_single_byte(path, bad_at)
+    head = first[:SAMPLE].decode(encoding, errors="replace")
+    if encoding == "utf-8-sig":
+        head = head.lstrip("\ufeff")
+    return encoding, _sniff_delimiter(head), max(0, newlines - 1)
