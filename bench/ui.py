@@ -15,7 +15,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,9 +33,7 @@ from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
 from app.engine import history  # noqa: E402
 from app.engine import runs as run_store  # noqa: E402
-from app.engine.context import JobContext  # noqa: E402
 from app.engine.history import RunFilter  # noqa: E402
-from app.engine.registry import get_job_type  # noqa: E402
 from app.engine.status import RunStatus  # noqa: E402
 from bench.ui_data import add_runs  # noqa: E402
 from bench.ui_worker import register  # noqa: E402
@@ -137,85 +134,55 @@ def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped
 
 
 def gaps_ms(seconds: float) -> float:
-    """Longest time the GUI thread did not get to a 5 ms timer, minus the 5 ms."""
-    stamps: list[float] = []
+    """Longest time the GUI thread did not get to a 5 ms timer, minus the 5 ms. Also keeps,
+    in GUI_WORK, the CPU time the GUI thread itself spent in that longest gap (the rest of
+    the gap it waited: for the interpreter lock, or for a core on a loaded machine)."""
+    stamps: list[tuple[float, float]] = []
     timer = QTimer()
     timer.setInterval(TICK_MS)
-    timer.timeout.connect(lambda: stamps.append(time.perf_counter()))
+    timer.timeout.connect(lambda: stamps.append((time.perf_counter(), time.thread_time())))
     timer.start()
     end = time.perf_counter() + seconds
     loop = QEventLoop()
     while time.perf_counter() < end:
         loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
     timer.stop()
-    return max(b - a for a, b in zip(stamps, stamps[1:], strict=False)) * 1000 - TICK_MS
+    wall, cpu = max(((b[0] - a[0]), (b[1] - a[1])) for a, b in zip(stamps, stamps[1:], strict=False))
+    GUI_WORK.append(cpu * 1000)
+    return wall * 1000 - TICK_MS
 
 
-def bench_stall(window, engine: Engine, jobs: int, seconds: float) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    """The product's way: `jobs` local worker processes (the console's own QProcess children,
-    each `app.engine.child` with the bench job added) each run a job that reports a 500-row
-    batch every 10 ms. The console reads their progress lines, samples them at 5 Hz, follows
-    the change feed and shows one in detail with its live charts. Returns the idle GUI's
-    longest gap (children started, no job), the longest gap while they report, chart samples."""
+GUI_WORK: list[float] = []
+
+
+def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    """The product's way: `jobs` local workers of the console (QThreads running the jobs, or
+    QThreads each supervising a child process: `mode`) each run a job that reports a 500-row
+    batch every 10 ms (`bench.ui_worker`). The console samples them at 5 Hz, follows the
+    change feed and shows one in detail with its live charts. Returns the idle GUI's longest
+    gap (workers started, no job), the longest gap while they report, chart samples."""
     console = window.console
     page = window.show_page("batch_jobs")
     page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     cancel_runs(engine, history.run_ids(engine, RunFilter(statuses=[RunStatus.PENDING]), limit=10_000))
-    console.workers.command = [sys.executable, "-m", "bench.ui_worker"]
-    console.workers.resize(jobs)
-    wait_until(lambda: all(p.name for p in console.workers.processes), timeout=180)
+    workers = console.workers
+    workers.command = [sys.executable, "-m", "bench.ui_worker"]
+    workers.set_mode(mode)
+    workers.resize(jobs)
+    wait_until(lambda: all(t.isRunning() and getattr(t, "name", "thread") for t in workers.threads), timeout=180)
     idle = gaps_ms(seconds / 2)
     ids = [run_store.enqueue(engine, "bench_report", {"seconds": seconds + 60}, initiated_by="bench")
            for _ in range(jobs)]
-    wait_until(lambda: len(console.workers.snapshots()) == jobs, timeout=60)
+    wait_until(lambda: len(workers.snapshots()) == jobs, timeout=60)
     wait_until(lambda: page.model.row_of(ids[-1]) is not None, timeout=30)
     console.open_run(ids[-1])
     busy = gaps_ms(seconds)
     samples = len(page.detail.summary.charts.samples)
-    console.workers.cancel_local(ids)
-    wait_until(lambda: not console.workers.running(), timeout=60)
-    console.workers.resize(0)
-    wait_until(lambda: not console.workers.retiring, timeout=60)
+    workers.cancel_local(ids)
+    wait_until(lambda: not workers.running(), timeout=60)
+    workers.resize(0)
+    wait_until(lambda: not workers.retiring, timeout=60)
     return idle, busy, samples
-
-
-def bench_stall_threads(window, engine: Engine, jobs: int, seconds: float) -> float:  # type: ignore[no-untyped-def]
-    """For comparison, the old design: the same reporting from 20 threads of the console's own
-    process (real JobContexts on claimed runs), sampled the same way. Longest GUI gap."""
-    job = get_job_type("bench_report")
-    contexts: list[JobContext] = []
-    for i in range(jobs):
-        run_id = run_store.enqueue(engine, job.key, {}, initiated_by="bench")
-        run = run_store.claim(engine, f"bench:{i}", run_id)
-        assert run is not None
-        contexts.append(JobContext(engine, run, job, job.parse_options({}), f"bench:{i}"))
-    workers = window.console.workers
-    workers.snapshots = lambda: {c.run_id: c.snapshot() for c in contexts}
-    stop = threading.Event()
-
-    def report_progress(ctx: JobContext) -> None:
-        ctx.total(10_000_000)
-        n = 0
-        while not stop.is_set():
-            ctx.count(processed=500, created=400, updated=90, skipped=10)
-            n += 1
-            if n % 50 == 0:
-                ctx.log(f"batch {n} done")
-            stop.wait(0.01)
-
-    threads = [threading.Thread(target=report_progress, args=(c,), name=f"bench-{i}") for i, c in enumerate(contexts)]
-    for thread in threads:
-        thread.start()
-    window.console.open_run(contexts[-1].run_id)
-    busy = gaps_ms(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    for ctx in contexts:
-        ctx.flush()
-        run_store.finish(engine, ctx.run_id, RunStatus.COMPLETED, worker=ctx.worker)
-    del workers.snapshots
-    return busy
 
 
 def explain_sorts(engine: Engine) -> None:
@@ -238,11 +205,9 @@ def main() -> int:
     parser.add_argument("--stall-seconds", type=float, default=8.0)
     parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval for the console process (s)")
     parser.add_argument("--stall-only", action="store_true", help="only the stall figures")
-    parser.add_argument("--threads-too", action="store_true", help="also time the old in-process worker threads")
+    parser.add_argument("--modes", default="threads,processes", help="where the 20 jobs run: threads,processes")
     parser.add_argument("--explain", action="store_true", help="print the plan and time of every sort's page query")
     args = parser.parse_args()
-    if args.switch_interval:
-        sys.setswitchinterval(args.switch_interval)
     with PgServer(parent_dir=os.environ.get("BATCHDESK_PG_TMPDIR", "/tmp")) as pg, \
             tempfile.TemporaryDirectory() as home:
         os.environ["BATCHDESK_HOME"] = home
@@ -259,7 +224,10 @@ def main() -> int:
             explain_sorts(engine)
 
         register()
-        application()
+        application()  # sets the console's switch interval
+        if args.switch_interval:
+            sys.setswitchinterval(args.switch_interval)
+        print(f"interpreter switch interval {sys.getswitchinterval() * 1000:.1f} ms")
         console = Console(engine, QSettings(str(Path(home) / "bench.ini"), QSettings.Format.IniFormat))
         window = build_window(console)
         console.start(workers=0, scheduler=False)
@@ -269,12 +237,11 @@ def main() -> int:
         wait_until(lambda: page.model.total is not None and page.filters.type.count() > 1, timeout=60)
         print(f"history shows {page.model.total:,} runs; GUI = filter/sort/jump until the page is drawn\n")
 
-        idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds)
-        print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
-              f"stall/aim {busy / STALL_AIM_MS:5.2f}  (20 worker processes; chart samples taken: {samples})")
-        if args.threads_too:
-            threaded = bench_stall_threads(window, engine, 20, args.stall_seconds)
-            print(f"{'  same, 20 in-process threads':<28} longest {threaded:6.1f} ms  (the old design, for comparison)")
+        for mode in filter(None, args.modes.split(",")):
+            idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds, mode)
+            print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
+                  f"stall/aim {busy / STALL_AIM_MS:5.2f}  (worker {mode}; GUI thread's own work in that gap "
+                  f"{GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
         if args.stall_only:
             window.close_with("cancel")
             return 0

@@ -31,6 +31,7 @@ from ui.background import Background, Superseded
 
 PAGE = 100
 RELOAD_MS = 700  # new runs elsewhere: re-read at most this often
+MAX_CELLS = 5000  # rows whose text is kept ready to draw
 RUN_ROLE = Qt.ItemDataRole.UserRole + 1  # the RunRecord (or None while loading)
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
@@ -55,6 +56,7 @@ COLUMNS = [
     Column("duration", "Duration", "duration", RIGHT), Column("initiated_by", "Initiated By", "initiated_by"),
 ]
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
+ALIGN = [c.align | Qt.AlignmentFlag.AlignVCenter for c in COLUMNS]
 HANDLED_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
                            RUN_ROLE, ID_ROLE})
 LIVE_COLUMNS = ("progress", "created", "updated", "skipped", "failed", "errors_count", "duration")
@@ -101,6 +103,7 @@ class HistoryModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self._pending: set[int] = set()
         self._snapshots: dict[int, ProgressSnapshot] = {}
+        self._cells: dict[int, tuple[str, ...]] = {}  # run id -> its row's text, made once per change
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_MS)
@@ -127,16 +130,24 @@ class HistoryModel(QAbstractTableModel):
             return run_id
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.align | Qt.AlignmentFlag.AlignVCenter
+            return ALIGN[index.column()]
         if run_id is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            cells = self._cells.get(run_id)
+            if cells is None:
+                run = self.record(run_id)
+                if run is None:
+                    return None
+                if len(self._cells) > MAX_CELLS:
+                    self._cells.clear()
+                cells = self._cells[run_id] = tuple(display(run, c.key) for c in COLUMNS)
+            return cells[index.column()]
         run = self.record(run_id)
         if run is None:
             return None
         if role == RUN_ROLE:
             return run
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display(run, column.key)
         if role == Qt.ItemDataRole.ToolTipRole and column.key in ("file_name", "initiated_by", "type"):
             return display(run, column.key) or None
         if role == Qt.ItemDataRole.ToolTipRole and column.key == "status" and run.error:
@@ -178,21 +189,24 @@ class HistoryModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ queries
     def set_query(self, query: api.HistoryQuery) -> None:
-        """A new filter or sort: start over from the top (the old rows vanish at once).
-        A new sort of the same filter keeps the count: no second count(*) of the history."""
+        """A new filter or sort: start over from the top (the old rows vanish at once). The
+        first page is asked for before the view resets, so the query runs meanwhile.
+        A new sort of the same filter keeps the count: no second count(*) of the history.
+        (A reset, not a layout change: with a million rows the view's header redoes less.)"""
         same_rows = query.filter == self.query.filter and self._total is not None
-        self.beginResetModel()
         self.query = query
         self._generation += 1
         if not same_rows:
-            self._rows = 0
             self._total = None
         self._pages.clear()
-        self._row_of.clear()
         self._pending.clear()
+        self._request_page(0)
+        self.beginResetModel()
+        if not same_rows:
+            self._rows = 0
+        self._row_of.clear()
         self.endResetModel()
         self.query_changed.emit()
-        self._request_page(0)
         if not same_rows:
             self._request_count()
 
@@ -229,7 +243,7 @@ class HistoryModel(QAbstractTableModel):
             return
         self._pending.discard(page.offset)
         self._pages[page.offset] = page.ids
-        self._records.update(page.records)
+        self._set_records(page.records)
         for i, run_id in enumerate(page.ids):
             self._row_of[run_id] = page.offset + i
         if self._total is None:
@@ -289,7 +303,7 @@ class HistoryModel(QAbstractTableModel):
         self._pages = {p.offset: p.ids for p in pages}
         self._row_of = {run_id: p.offset + i for p in pages for i, run_id in enumerate(p.ids)}
         for page in pages:
-            self._records.update(page.records)
+            self._set_records(page.records)
         self._pending.clear()
         new = [self.index(self._row_of[rid], index.column()) if rid in self._row_of else QModelIndex()
                for index, rid in zip(old, old_ids, strict=True)]
@@ -308,13 +322,20 @@ class HistoryModel(QAbstractTableModel):
         self._pages_bg.submit(lambda: api.fetch_runs(engine, known), self._runs_arrived)
 
     def _runs_arrived(self, found: dict[int, RunRecord]) -> None:
-        self._records.update(found)
+        self._set_records(found)
         for run_id in found:
             self._emit_row(run_id)
 
+    def _set_records(self, found: dict[int, RunRecord]) -> None:
+        self._records.update(found)
+        for run_id in found:
+            self._cells.pop(run_id, None)
+
     def apply_snapshots(self, snaps: dict[int, ProgressSnapshot]) -> None:
-        changed = set(snaps) | set(self._snapshots)
+        changed = {i for i in set(snaps) | set(self._snapshots) if snaps.get(i) != self._snapshots.get(i)}
         self._snapshots = snaps
+        for run_id in changed:
+            self._cells.pop(run_id, None)
         live = [COL[k] for k in LIVE_COLUMNS]
         for run_id in changed:
             row = self._row_of.get(run_id)

@@ -3,8 +3,11 @@ while the run is watched (the in-process snapshot, or the row as other workers w
 
 from __future__ import annotations
 
+import math
+import time
+
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -14,6 +17,16 @@ from ui.theme import status_color
 COUNTER_SERIES = (("processed", "started"), ("created", "completed"), ("updated", "pending"),
                   ("skipped", "warning"), ("failed", "failed"))
 MAX_SAMPLES = 2000
+REDRAW_MS = 400  # a live chart redraws at most this often: its samples keep coming at full rate
+
+
+def nice_ceiling(value: float) -> float:
+    """The next 1, 2, 5 × 10^k at or above value: axes that change in steps, not per sample
+    (a changed axis is re-laid out and repainted, the dearest part of a chart's redraw)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
 class RunCharts(QWidget):
@@ -21,6 +34,10 @@ class RunCharts(QWidget):
         super().__init__(parent)
         self.samples: list[tuple[float, dict[str, int]]] = []
         self._dirty = False
+        self._drawn_at = 0.0
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._redraw)
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         foreground = palette.color(QPalette.ColorRole.Text)
@@ -40,6 +57,8 @@ class RunCharts(QWidget):
                 item.getAxis(axis).setTextPen(foreground)
                 item.getAxis(axis).setPen(foreground)
             plot.setMinimumHeight(120)
+            item.disableAutoRange()
+            item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen(status_color("started"), width=2),
                                               fillLevel=0, brush=pg.mkBrush(status_color("started").lighter(170)))
         # The legend is a label above the plot: an overlay legend would hide the curves.
@@ -90,11 +109,18 @@ class RunCharts(QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        """Draw now when on screen; a hidden chart only remembers to (the GUI thread's time
-        goes to what people see)."""
+        """Draw when on screen, at most every REDRAW_MS; a hidden chart only remembers to
+        (the GUI thread's time goes to what people see)."""
         self._dirty = not self.isVisible()
         if self._dirty:
             return
+        wait_ms = REDRAW_MS - (time.monotonic() - self._drawn_at) * 1000
+        if wait_ms > 0 and len(self.samples) > 2:
+            if not self._later.isActive():
+                self._later.start(int(wait_ms) + 1)
+            return
+        self._later.stop()
+        self._drawn_at = time.monotonic()
         xs = [t for t, _ in self.samples]
         for name, curve in self.count_curves.items():
             curve.setData(xs, [c[name] for _, c in self.samples])
@@ -108,6 +134,17 @@ class RunCharts(QWidget):
             rates_x.insert(0, self.samples[0][0])
             rates.insert(0, rates[0])
         self.rate_curve.setData(rates_x, rates)
+        top = max((max(c.values(), default=0) for _, c in self.samples), default=0)
+        self._fit(self.count_plot, xs[-1] if xs else 0.0, top)
+        self._fit(self.rate_plot, rates_x[-1] if rates_x else 0.0, max(rates, default=0.0))
+
+    @staticmethod
+    def _fit(plot: pg.PlotWidget, x: float, y: float) -> None:
+        """Grow (or, after a reset, shrink) the ranges in steps that keep a little headroom."""
+        (_, x_end), (_, y_end) = plot.getPlotItem().viewRange()
+        want_x, want_y = nice_ceiling(x * 1.05), nice_ceiling(y * 1.1)
+        if want_x != x_end or want_y != y_end:
+            plot.getPlotItem().setRange(xRange=(0, want_x), yRange=(0, want_y), padding=0)
 
     def rates(self) -> list[float]:
         return list(self.rate_curve.getData()[1] if self.rate_curve.getData()[1] is not None else [])

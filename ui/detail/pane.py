@@ -149,7 +149,9 @@ class RunDetailPane(QWidget):
         self.title.setText(f"#{run.id} · {detail.title}" + (f" · {run.module.title()}" if run.module else ""))
         color = status_color(run.status.value).name()
         self.chip.setText(run.status.label)
-        self.chip.setStyleSheet(f"background:{color}; color:white; border-radius:9px; padding:2px 10px; font-weight:600;")
+        chip_style = f"background:{color}; color:white; border-radius:9px; padding:2px 10px; font-weight:600;"
+        if self.chip.styleSheet() != chip_style:  # a new style sheet re-polishes the widget: only on a change
+            self.chip.setStyleSheet(chip_style)
         bits = [detail.workspace or "All workspaces", f"run date {run.run_date.isoformat()}"]
         if run.file_name:
             bits.insert(0, run.file_name)

@@ -43,7 +43,8 @@ class BatchJobsPage(QWidget):
         super().__init__(parent)
         self.console = console
         self.counts = console.new_background("history-counts")
-        self.model = HistoryModel(console.engine, console.background, self.counts, self)
+        # pages on a thread of their own: a first page never queues behind a detail read
+        self.model = HistoryModel(console.engine, console.new_background("history-pages"), self.counts, self)
         self.filters = FilterBar()
         self.filters.changed.connect(self.apply_filter)
 
@@ -112,6 +113,8 @@ class BatchJobsPage(QWidget):
         self.model.page_loaded.connect(self._select_first)
         self.model.error.connect(console.message)
         self.model.modelReset.connect(self._selection_changed)
+        self.model.layoutChanged.connect(self._selection_changed)
+        self.model.query_changed.connect(self.table.scrollToTop)
         # statuses of selected runs change live: re-check what the bulk buttons can do, at most 5x/s
         self._actions_timer = QTimer(self)
         self._actions_timer.setSingleShot(True)
