@@ -189,10 +189,12 @@ class HistoryModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ queries
     def set_query(self, query: api.HistoryQuery) -> None:
-        """A new filter or sort: start over from the top (the old rows vanish at once). The
-        first page is asked for before the view resets, so the query runs meanwhile.
-        A new sort of the same filter keeps the count: no second count(*) of the history.
-        (A reset, not a layout change: with a million rows the view's header redoes less.)"""
+        """A new filter or sort: start over from the top. The first page is asked for before
+        the view hears of it, so the query runs meanwhile.
+        A new sort of the same filter keeps the rows: no second count(*) of the history, and
+        no reset either — every row's content changed, so the view just repaints what it
+        shows (a reset or layout change of a million rows re-lays out the whole header).
+        Another filter resets to the rows that arrive; the count follows on its own thread."""
         same_rows = query.filter == self.query.filter and self._total is not None
         self.query = query
         self._generation += 1
@@ -200,15 +202,17 @@ class HistoryModel(QAbstractTableModel):
             self._total = None
         self._pages.clear()
         self._pending.clear()
-        self._request_page(0)
-        self.beginResetModel()
-        if not same_rows:
-            self._rows = 0
         self._row_of.clear()
-        self.endResetModel()
-        self.query_changed.emit()
-        if not same_rows:
+        self._request_page(0)
+        if same_rows:
+            if self._rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, len(COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self._rows = 0
+            self.endResetModel()
             self._request_count()
+        self.query_changed.emit()
 
     def _request_page(self, start: int) -> None:
         if start in self._pending:

@@ -114,7 +114,7 @@ class BatchJobsPage(QWidget):
         self.model.error.connect(console.message)
         self.model.modelReset.connect(self._selection_changed)
         self.model.layoutChanged.connect(self._selection_changed)
-        self.model.query_changed.connect(self.table.scrollToTop)
+        self.model.query_changed.connect(self._query_changed)
         # statuses of selected runs change live: re-check what the bulk buttons can do, at most 5x/s
         self._actions_timer = QTimer(self)
         self._actions_timer.setSingleShot(True)
@@ -156,6 +156,12 @@ class BatchJobsPage(QWidget):
         self.console.background.submit(lambda: api.filter_choices(engine), self.filters.set_choices)
 
     # ------------------------------------------------------------ filtering
+    def _query_changed(self) -> None:
+        """Rows now hold other runs: no selection, back to the top (the detail pane keeps
+        the run it shows)."""
+        self.table.selectionModel().clear()
+        self.table.scrollToTop()
+
     def apply_filter(self, flt: RunFilter) -> None:
         self.model.set_query(replace(self.model.query, filter=flt))
 
