@@ -45,10 +45,9 @@ def build_window(console: Console) -> MainWindow:
     apply_theme(app)
     app.setWindowIcon(icon("batchdesk", "#2563eb"))
 
-    def rethemed() -> None:
-        apply_theme(app)
-
-    app.styleHints().colorSchemeChanged.connect(rethemed)
+    if not app.property("batchdesk-follows-scheme"):  # once per process, however many windows
+        app.setProperty("batchdesk-follows-scheme", True)
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
     return MainWindow(console)
 
 

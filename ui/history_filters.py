@@ -6,8 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QStyleOptionComboBox,
+    QWidget,
+)
 
 from app.api.history import FilterChoices, day_range
 from app.engine.history import RunFilter
@@ -15,17 +25,29 @@ from app.engine.status import RunStatus
 from ui.theme import icon
 
 TEXT_DELAY_MS = 250
+COMBO_MAX_WIDTH = 200
 DATE_PRESETS = [("Any time", None), ("Today", 0), ("Last 7 days", 6), ("Last 30 days", 29), ("Custom range…", -1)]
 
 
-def _combo(name: str, placeholder: str, width: int) -> QComboBox:
+def _combo(name: str, placeholder: str) -> QComboBox:
+    """As wide as its longest entry (up to a limit) when there is room; narrower windows
+    shrink it, but never below what shows its placeholder ("All statuses") whole."""
     box = QComboBox()
     box.setObjectName(name)
     box.addItem(placeholder, None)
-    box.setMinimumContentsLength(6)
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumWidth(width)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    box.setMaximumWidth(COMBO_MAX_WIDTH)
+    fit_placeholder(box, placeholder)
     return box
+
+
+def fit_placeholder(box: QComboBox, text: str) -> None:
+    """Minimum width = the text plus what the style (and its sheet) adds: padding, arrow, frame."""
+    option = QStyleOptionComboBox()
+    box.initStyleOption(option)
+    content = QSize(box.fontMetrics().horizontalAdvance(text) + 4, box.fontMetrics().height())
+    size = box.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, content, box)
+    box.setMinimumWidth(size.width())
 
 
 class FilterBar(QWidget):
@@ -38,18 +60,19 @@ class FilterBar(QWidget):
         self.text.setPlaceholderText("Search file names, parameters, errors…  (Ctrl+F)")
         self.text.setClearButtonEnabled(True)
         self.text.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.text.setMinimumWidth(180)
-        self.type = _combo("filter-type", "All types", 100)
-        self.status = _combo("filter-status", "All statuses", 100)
+        self.text.setMinimumWidth(200)
+        self.type = _combo("filter-type", "All types")
+        self.status = _combo("filter-status", "All statuses")
         for status in RunStatus:
             self.status.addItem(status.label, status)
-        self.module = _combo("filter-module", "All modules", 100)
-        self.user = _combo("filter-user", "All users", 100)
-        self.workspace = _combo("filter-workspace", "All workspaces", 135)
-        self.dates = _combo("filter-dates", "", 100)
+        self.module = _combo("filter-module", "All modules")
+        self.user = _combo("filter-user", "All users")
+        self.workspace = _combo("filter-workspace", "All workspaces")
+        self.dates = _combo("filter-dates", "")
         self.dates.clear()
         for title, days in DATE_PRESETS:
             self.dates.addItem(title, days)
+        fit_placeholder(self.dates, "Custom range…")
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addDays(-7))
         self.date_to = QDateEdit(today)
@@ -66,13 +89,15 @@ class FilterBar(QWidget):
         self.clear_button.setToolTip("Clear all filters")
         self.clear_button.clicked.connect(self.clear)
 
+        # The search field is placed by the page (in its header, where there is room); the
+        # boxes make one row that fits a laptop-sized window.
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addWidget(self.text, 3)
         for widget in (self.type, self.status, self.module, self.user, self.workspace, self.dates,
                        self.date_from, self.dash, self.date_to, self.clear_button):
             layout.addWidget(widget)
+        layout.addStretch(1)
 
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.console import Console
+from ui.menus import build_menus
 from ui.pages import DialogSpec, PageSpec, dialogs, pages
-from ui.theme import icon
+from ui.theme import icon, set_icon
 from ui.workers import PROCESSES
 
 # Shortcuts the window routes to the current page's method of the same name, when it has one.
@@ -95,7 +96,13 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self._build_toolbar()
+        build_menus(self)
         self._build_status()
+
+    def retheme(self) -> None:
+        """Sidebar items are not widgets: their icons are redrawn here on a scheme change."""
+        for row, spec in enumerate(self.page_specs):
+            self.sidebar.item(row).setIcon(icon(spec.icon))
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Actions")
@@ -105,20 +112,23 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
         for spec in self.dialog_specs:
-            action = QAction(icon(spec.icon), spec.title, self)
+            action = QAction(spec.title, self)
+            set_icon(action, spec.icon)
             shortcut = spec.shortcut or DEFAULT_SHORTCUTS.get(spec.key)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(spec.tooltip or spec.title)
+            action.setObjectName(f"action-{spec.key}")
             action.triggered.connect(lambda _=False, s=spec: self.open_dialog(s.key))
             bar.addAction(action)
             self.actions_by_key[spec.key] = action
         if self.dialog_specs:
             bar.addSeparator()
         for method, title, icon_name, keys in PAGE_ACTIONS:
-            action = QAction(icon(icon_name), title, self)
+            action = QAction(title, self)
+            set_icon(action, icon_name)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setObjectName(f"action-{method}")
             action.triggered.connect(lambda _=False, m=method: self.page_call(m))
             self.actions_by_key[method] = action
             self.addAction(action)

@@ -11,12 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 ICON_SIZES = (16, 20, 24, 32, 48, 64)
+ICON_PROPERTY = "themeIcon"
 STATUS_COLORS = {  # status -> (light background, dark background); text is white on both
     "pending": ("#6b7280", "#4b5563"),
     "started": ("#2563eb", "#3b82f6"),
@@ -72,12 +73,46 @@ def light_palette() -> QPalette:
     return pal
 
 
+def style_sheet(dark: bool) -> str:
+    """resources/style.qss with the drop-down chevrons drawn for this palette."""
+    scheme = "dark" if dark else "light"
+    arrows = RESOURCES / "arrows"
+    return ((RESOURCES / "style.qss").read_text(encoding="utf-8")
+            .replace("@ARROW_DISABLED@", (arrows / f"down-{scheme}-disabled.svg").as_posix())
+            .replace("@ARROW@", (arrows / f"down-{scheme}.svg").as_posix()))
+
+
 def apply_theme(app: QApplication) -> None:
-    """Set style, palette and style sheet; call again when the system scheme changes."""
-    app.setStyle("Fusion")
-    app.setPalette(dark_palette() if wants_dark(app) else light_palette())
-    app.setStyleSheet((RESOURCES / "style.qss").read_text(encoding="utf-8"))
+    """Set style, palette and style sheet; call again when the system scheme changes: icons
+    set with `set_icon` are redrawn, and widgets with a `retheme()` method (charts, chips
+    coloured in code) are asked to recolour themselves."""
+    dark = wants_dark(app)
+    changed = app.property("batchdesk-dark") not in (None, dark)
+    app.setProperty("batchdesk-dark", dark)
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
+    app.setPalette(dark_palette() if dark else light_palette())
+    app.setStyleSheet(style_sheet(dark))
     icon.cache_clear()
+    if changed:
+        retheme_all(app)
+
+
+def set_icon(target: QAction | QAbstractButton, name: str) -> None:
+    """Give a button or action the named icon, redrawn when the palette changes."""
+    target.setIcon(icon(name))
+    target.setProperty(ICON_PROPERTY, name)
+
+
+def retheme_all(app: QApplication) -> None:
+    for widget in app.allWidgets():
+        for target in (widget, *widget.actions()):
+            name = target.property(ICON_PROPERTY)
+            if name and isinstance(target, QAction | QAbstractButton):
+                target.setIcon(icon(str(name)))
+        retheme = getattr(widget, "retheme", None)
+        if callable(retheme):
+            retheme()
 
 
 def status_color(status: str) -> QColor:

@@ -33,30 +33,50 @@ class Chart(pg.PlotWidget):
                  parent: QWidget | None = None) -> None:
         axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if time_axis else {}
         super().__init__(parent=parent, axisItems=axes)
-        text = _palette(QPalette.ColorRole.WindowText)
-        self.setBackground(_palette(QPalette.ColorRole.Base))
+        self.y_label = y_label
         item = self.getPlotItem()
-        item.setTitle(title, color=text.name(), size="11pt")
-        item.setLabel("left", y_label, color=text.name())
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(_palette(QPalette.ColorRole.Mid)))
-            axis.setTextPen(pg.mkPen(text))
+        item.setTitle(title, size="11pt")
         item.showGrid(x=False, y=True, alpha=0.18)
         item.setMenuEnabled(False)
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
         self.setMinimumHeight(220)
-        self.legend = item.addLegend(offset=(10, 4), labelTextColor=text, colCount=legend_columns,
-                                     brush=pg.mkBrush(_palette(QPalette.ColorRole.Base)))
+        self.legend = item.addLegend(offset=(10, 4), colCount=legend_columns)
+        self._colour_frame()
+
+    def _colour_frame(self) -> None:
+        text = _palette(QPalette.ColorRole.WindowText)
+        self.setBackground(_palette(QPalette.ColorRole.Base))
+        item = self.getPlotItem()
+        item.setTitle(item.titleLabel.text, color=text.name())
+        item.setLabel("left", self.y_label, color=text.name())
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(_palette(QPalette.ColorRole.Mid)))
+            axis.setTextPen(pg.mkPen(text))
+        self.legend.setLabelTextColor(text)
+        self.legend.setBrush(pg.mkBrush(_palette(QPalette.ColorRole.Base)))
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=text)
+
+    def retheme(self) -> None:
+        """Colours from the palette in use (called again when the system scheme changes)."""
+        self._colour_frame()
 
 
 class StatusBars(Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Runs by status", "runs", legend_columns=len(STACK_ORDER), parent=parent)
         self.series: dict[str, np.ndarray] = {}
+        self.data: Buckets | None = None
+
+    def retheme(self) -> None:
+        super().retheme()
+        if self.data is not None:
+            self.show_buckets(self.data)
 
     def show_buckets(self, data: Buckets) -> None:
+        self.data = data
         item = self.getPlotItem()
         item.clear()
         self.legend.clear()
@@ -82,10 +102,20 @@ class StatusBars(Chart):
 class FailureRate(Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Failure rate", "% of ended runs", parent=parent)
-        self.curve = self.plot([], [], pen=pg.mkPen(status_color("failed"), width=2), symbol="o", symbolSize=5,
-                               symbolBrush=status_color("failed"), connect="finite", name="failed")
+        self.curve = self.plot([], [], symbol="o", symbolSize=5, connect="finite", name="failed")
         self.legend.clear()
         self.values: list[float | None] = []
+        self._colour_curve()
+
+    def _colour_curve(self) -> None:
+        failed = status_color("failed")
+        self.curve.setPen(pg.mkPen(failed, width=2))
+        self.curve.setSymbolBrush(failed)
+        self.curve.setSymbolPen(failed)
+
+    def retheme(self) -> None:
+        super().retheme()
+        self._colour_curve()
 
     def show_buckets(self, data: Buckets) -> None:
         self.values = data.failure_rate()
@@ -108,12 +138,20 @@ class LiveThroughput(Chart):
         self.total: deque[tuple[float, float]] = deque()
         self.per_run: dict[int, deque[tuple[float, float]]] = {}
         self.labels: dict[int, str] = {}
-        self.total_curve = self.plot([], [], pen=pg.mkPen(_palette(QPalette.ColorRole.WindowText), width=2), name="all jobs")
+        self.total_curve = self.plot([], [], name="all jobs")
         self.curves: dict[int, pg.PlotDataItem] = {}
-        self.idle = pg.TextItem("No job is moving rows right now", color=_palette(QPalette.ColorRole.PlaceholderText),
-                                anchor=(0.5, 0.5))
+        self.idle = pg.TextItem("No job is moving rows right now", anchor=(0.5, 0.5))
         self.addItem(self.idle)
+        self._colour_lines()
         self._draw()
+
+    def _colour_lines(self) -> None:
+        self.total_curve.setPen(pg.mkPen(_palette(QPalette.ColorRole.WindowText), width=2))
+        self.idle.setColor(_palette(QPalette.ColorRole.PlaceholderText))
+
+    def retheme(self) -> None:
+        super().retheme()
+        self._colour_lines()
 
     def add_sample(self, at: float, rates: dict[int, tuple[str, float]]) -> None:
         cutoff = at - LIVE_WINDOW_S

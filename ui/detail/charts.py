@@ -9,10 +9,10 @@ import time
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.engine.records import RunRecord
-from ui.theme import status_color
+from ui.theme import is_dark, status_color
 
 COUNTER_SERIES = (("processed", "started"), ("created", "completed"), ("updated", "pending"),
                   ("skipped", "warning"), ("failed", "failed"))
@@ -38,39 +38,28 @@ class RunCharts(QWidget):
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.timeout.connect(self._redraw)
-        palette = self.palette()
-        background = palette.color(QPalette.ColorRole.Base)
-        foreground = palette.color(QPalette.ColorRole.Text)
-        self.rate_plot = pg.PlotWidget(background=background)
-        self.count_plot = pg.PlotWidget(background=background)
+        self.rate_plot = pg.PlotWidget()
+        self.count_plot = pg.PlotWidget()
         self.rate_plot.setObjectName("chart-throughput")
         self.count_plot.setObjectName("chart-counters")
-        for plot, title, unit in ((self.rate_plot, "Throughput", "rows/s"), (self.count_plot, "Counters", "rows")):
+        for plot in (self.rate_plot, self.count_plot):
             item = plot.getPlotItem()
-            item.setTitle(title, color=foreground.name(), size="10pt")
             item.showGrid(x=True, y=True, alpha=0.15)
-            item.setLabel("bottom", "seconds", color=foreground.name())
-            item.setLabel("left", unit, color=foreground.name())
             item.setMouseEnabled(x=False, y=False)
             item.hideButtons()
+            # plain seconds and rows: pyqtgraph would otherwise rescale a unit-less axis
+            # to "seconds (x0.001)" for a run that took a moment
             for axis in ("left", "bottom"):
-                item.getAxis(axis).setTextPen(foreground)
-                item.getAxis(axis).setPen(foreground)
+                item.getAxis(axis).enableAutoSIPrefix(False)
             plot.setMinimumHeight(120)
             item.disableAutoRange()
             item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen(status_color("started"), width=2),
-                                              fillLevel=0, brush=pg.mkBrush(status_color("started").lighter(170)))
+        self.rate_curve = self.rate_plot.plot(fillLevel=0)
         # The legend is a label above the plot: an overlay legend would hide the curves.
-        self.legend = QLabel("&nbsp;&nbsp;".join(
-            f'<span style="color:{status_color(color).name()}">&#9632;</span>&nbsp;{name.title()}'
-            for name, color in COUNTER_SERIES))
+        self.legend = QLabel()
         self.legend.setObjectName("chart-legend")
         self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.count_curves = {
-            name: self.count_plot.plot(pen=pg.mkPen(status_color(color), width=2), name=name.title())
-            for name, color in COUNTER_SERIES
-        }
+        self.count_curves = {name: self.count_plot.plot(name=name.title()) for name, _color in COUNTER_SERIES}
         counters = QVBoxLayout()
         counters.setSpacing(0)
         counters.addWidget(self.count_plot, 1)
@@ -79,6 +68,30 @@ class RunCharts(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.rate_plot)
         layout.addLayout(counters)
+        self.retheme()
+
+    def retheme(self) -> None:
+        """Colours from the palette in use (called again when the system scheme changes)."""
+        palette = QApplication.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        foreground = palette.color(QPalette.ColorRole.Text)
+        for plot, title, unit in ((self.rate_plot, "Throughput", "rows/s"), (self.count_plot, "Counters", "rows")):
+            plot.setBackground(background)
+            item = plot.getPlotItem()
+            item.setTitle(title, color=foreground.name(), size="10pt")
+            item.setLabel("bottom", "seconds", color=foreground.name())
+            item.setLabel("left", unit, color=foreground.name())
+            for axis in ("left", "bottom"):
+                item.getAxis(axis).setTextPen(foreground)
+                item.getAxis(axis).setPen(foreground)
+        started = status_color("started")
+        self.rate_curve.setPen(pg.mkPen(started, width=2))
+        self.rate_curve.setBrush(pg.mkBrush(started.lighter(170) if not is_dark() else started.darker(250)))
+        for name, color in COUNTER_SERIES:
+            self.count_curves[name].setPen(pg.mkPen(status_color(color), width=2))
+        self.legend.setText("&nbsp;&nbsp;".join(
+            f'<span style="color:{status_color(color).name()}">&#9632;</span>&nbsp;{name.title()}'
+            for name, color in COUNTER_SERIES))
 
     def reset(self) -> None:
         self.samples.clear()

@@ -18,7 +18,7 @@ from ui.detail.config_view import ConfigView
 from ui.detail.errors_view import ERRORS_PAGE, ErrorsView
 from ui.detail.log_view import LogView
 from ui.detail.summary import SummaryTab
-from ui.theme import icon, status_color
+from ui.theme import set_icon, status_color
 
 RELOAD_MS = 400
 
@@ -59,7 +59,8 @@ class RunDetailPane(QWidget):
             ("failed_records", "Download Failed Records", "failed-records", self.download_failed),
             ("export_errors", "Export Errors to Excel", "excel", self.export_errors),
         ):
-            button = QPushButton(icon(icon_name), title)
+            button = QPushButton(title)
+            set_icon(button, icon_name)
             button.setObjectName(f"detail-{key}")
             button.setEnabled(False)
             button.clicked.connect(slot)
@@ -147,11 +148,8 @@ class RunDetailPane(QWidget):
         self.detail = detail
         run = detail.run
         self.title.setText(f"#{run.id} · {detail.title}" + (f" · {run.module.title()}" if run.module else ""))
-        color = status_color(run.status.value).name()
         self.chip.setText(run.status.label)
-        chip_style = f"background:{color}; color:white; border-radius:9px; padding:2px 10px; font-weight:600;"
-        if self.chip.styleSheet() != chip_style:  # a new style sheet re-polishes the widget: only on a change
-            self.chip.setStyleSheet(chip_style)
+        self._colour_chip()
         bits = [detail.workspace or "All workspaces", f"run date {run.run_date.isoformat()}"]
         if run.file_name:
             bits.insert(0, run.file_name)
@@ -169,6 +167,16 @@ class RunDetailPane(QWidget):
         if first or errors_grew:
             self._load_errors(self.errors.offset if not first else 0)
         self.loaded.emit(run_id)
+
+    def _colour_chip(self) -> None:
+        if self.detail is not None:
+            color = status_color(self.detail.run.status.value).name()
+            chip_style = f"background:{color}; color:white; border-radius:9px; padding:2px 10px; font-weight:600;"
+            if self.chip.styleSheet() != chip_style:  # a new style sheet re-polishes the widget: only on a change
+                self.chip.setStyleSheet(chip_style)
+
+    def retheme(self) -> None:
+        self._colour_chip()
 
     def _log_arrived(self, run_id: int, lines: list[dict[str, Any]]) -> None:
         if run_id == self.run_id:

@@ -28,7 +28,7 @@ from ui.card import muted, say
 from ui.console import Console
 from ui.detail.actions import ask_save_path
 from ui.import_wizard.progress import RunProgress
-from ui.theme import icon
+from ui.theme import set_icon
 from ui.thread_task import ThreadTask, while_alive
 
 WATCH_MS = 300
@@ -55,7 +55,8 @@ class RunStep(QWidget):
         self.dry_button.setObjectName("import-dry-run")
         self.dry_button.setToolTip("Check every row and count what would happen, changing nothing")
         self.dry_button.clicked.connect(lambda: self.start(dry_run=True))
-        self.run_button = QPushButton(icon("run"), "Run Import")
+        self.run_button = QPushButton("Run Import")
+        set_icon(self.run_button, "run")
         self.run_button.setObjectName("import-run")
         self.run_button.setProperty("primary", True)
         self.run_button.clicked.connect(lambda: self.start(dry_run=False))
@@ -74,7 +75,8 @@ class RunStep(QWidget):
         self.errors.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.errors.verticalHeader().hide()
         self.errors.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.failed_button = QPushButton(icon("failed-records"), "Download Failed Records…")
+        self.failed_button = QPushButton("Download Failed Records…")
+        set_icon(self.failed_button, "failed-records")
         self.failed_button.setObjectName("import-failed-records")
         self.failed_button.clicked.connect(lambda: self.download_failed())
         self.open_button = QPushButton("Open in Batch Jobs")

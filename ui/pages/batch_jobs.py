@@ -31,7 +31,7 @@ from ui.detail.pane import RunDetailPane
 from ui.history_filters import FilterBar
 from ui.history_model import COL, COLUMNS, ID_ROLE, RUN_ROLE, HistoryModel
 from ui.pages import PageSpec
-from ui.theme import icon
+from ui.theme import set_icon
 
 COLUMN_WIDTHS = {"id": 64, "type": 150, "module": 80, "file_name": 180, "status": 104, "progress": 180,
                  "created": 70, "updated": 70, "skipped": 66, "failed": 60, "errors_count": 60,
@@ -52,11 +52,13 @@ class BatchJobsPage(QWidget):
         title.setObjectName("PaneTitle")
         self.count_label = QLabel()
         self.count_label.setObjectName("history-count")
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel Selected")
+        self.cancel_button = QPushButton("Cancel Selected")
+        set_icon(self.cancel_button, "cancel")
         self.cancel_button.setObjectName("bulk-cancel")
         self.cancel_button.setToolTip("Cancel the selected queued or running jobs (Delete)")
         self.cancel_button.clicked.connect(self.cancel_selected)
-        self.replay_button = QPushButton(icon("replay"), "Replay Selected")
+        self.replay_button = QPushButton("Replay Selected")
+        set_icon(self.replay_button, "replay")
         self.replay_button.setObjectName("bulk-replay")
         self.replay_button.setToolTip("Replay the selected finished jobs (Ctrl+Shift+R)")
         self.replay_button.clicked.connect(self.replay_selected)
@@ -64,7 +66,9 @@ class BatchJobsPage(QWidget):
         head.addWidget(title)
         head.addSpacing(8)
         head.addWidget(self.count_label)
-        head.addStretch(1)
+        head.addSpacing(16)
+        head.addWidget(self.filters.text, 1)
+        head.addSpacing(16)
         head.addWidget(self.cancel_button)
         head.addWidget(self.replay_button)
 

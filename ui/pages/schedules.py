@@ -74,7 +74,8 @@ class ScheduleCard(Card):
         self.run_button.setObjectName(f"run-{job.key}")
         self.run_button.setToolTip("Queue a run for every workspace today, even those the scheduler skipped")
         self.run_button.clicked.connect(self.run_now)
-        self.add_buttons(self.run_button, status=self.status)
+        opener = self._open_button()
+        self.add_buttons(*([opener] if opener else []), self.run_button, status=self.status)
         say(self.status, "")
 
     def _last_result(self) -> QHBoxLayout:
@@ -90,12 +91,18 @@ class ScheduleCard(Card):
             details = QLabel(f"{moment} · run date {last.run_date.isoformat()} · by {last.initiated_by or '—'}")
             details.setWordWrap(True)
             row.addWidget(details, 1)
-            show = QPushButton(f"Open #{last.id}")
-            show.setFlat(True)
-            show.setCursor(Qt.CursorShape.PointingHandCursor)
-            show.clicked.connect(lambda: self.console.open_run(last.id))
-            row.addWidget(show, 0, Qt.AlignmentFlag.AlignTop)
         return row
+
+    def _open_button(self) -> QPushButton | None:
+        """Open the last run in Batch Jobs (beside Run now, leaving the facts their width)."""
+        last = self.job.last_run
+        if last is None:
+            return None
+        show = QPushButton(f"Open #{last.id}")
+        show.setObjectName(f"open-{self.job.key}")
+        show.setToolTip("Show this run in Batch Jobs")
+        show.clicked.connect(lambda: self.console.open_run(last.id))
+        return show
 
     def _today_text(self) -> str:
         if not self.job.decisions:
@@ -178,6 +185,10 @@ class SchedulesPage(QScrollArea):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        self.refresh()
+
+    def retheme(self) -> None:
+        """Status chips are coloured in code: draw the cards again."""
         self.refresh()
 
 

@@ -1,0 +1,91 @@
+"""How the console looks and is found: menus that show every shortcut (and tooltips that name
+them), pages switched from the keyboard, a palette switch followed live (charts, icons,
+drop-down arrows), and a filter row that never cuts its boxes' text."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QMenu
+
+from tests.console.helpers import wait_loaded
+
+
+def menu_entries(window, title: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == title)
+    assert isinstance(menu, QMenu)
+    return {a.text().replace("&", ""): a.shortcut().toString() for a in menu.actions() if not a.isSeparator()}
+
+
+def test_menus_list_the_actions_with_their_shortcuts_and_keys_switch_pages(make_window, qtbot) -> None:
+    window = make_window()
+    assert [a.text().replace("&", "") for a in window.menuBar().actions()] == ["File", "View", "Jobs"]
+    assert menu_entries(window, "File") == {"Import…": "Ctrl+I", "Run Job…": "Ctrl+R", "Quit": "Ctrl+Q"}
+    view = menu_entries(window, "View")
+    assert view["Batch Jobs"] == "Ctrl+1" and view["Settings"] == "Ctrl+4" and view["Refresh"] == "F5"
+    jobs = menu_entries(window, "Jobs")
+    assert jobs["Cancel Selected"] == "Del" and jobs["Replay Selected"] == "Ctrl+Shift+R"
+    tips = {key: action.toolTip() for key, action in window.actions_by_key.items()}
+    assert "(Ctrl+R)" in tips["run_job"] and tips["refresh"] == "Refresh (F5)"
+    assert tips["cancel_selected"] == "Cancel Selected (Del or Ctrl+.)"
+    # the toolbar says "Run Job", the menu "Run Job…"
+    assert window.actions_by_key["run_job"].iconText() == "Run Job"
+
+    wait_loaded(qtbot, window.page_widgets["batch_jobs"])  # the window is up and active
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page() is window.page_widgets["dashboard"]
+    assert window.actions_by_key["page_dashboard"].isChecked()
+    qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.sidebar.visualItemRect(window.sidebar.item(2)).center())
+    assert window.actions_by_key["page_schedules"].isChecked()  # the menu follows the sidebar
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page() is window.page_widgets["batch_jobs"]
+
+
+def test_a_palette_switch_is_followed_live(make_window, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = make_window()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    charts = page.detail.summary.charts
+    refresh = window.actions_by_key["refresh"]
+
+    def chart_background() -> str:
+        return charts.rate_plot.backgroundBrush().color().name()
+
+    def icon_darkness() -> int:
+        image = refresh.icon().pixmap(32, 32).toImage()
+        alphas = [image.pixelColor(x, y) for x in range(32) for y in range(32)]
+        return min(c.lightness() for c in alphas if c.alpha() > 200)
+
+    def switch(scheme: str) -> None:
+        monkeypatch.setenv("BATCHDESK_THEME", scheme)
+        app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark if scheme == "dark" else Qt.ColorScheme.Light)
+
+    switch("light")
+    light = (chart_background(), icon_darkness())
+    assert "down-light.svg" in app.styleSheet()
+    try:
+        switch("dark")
+        base = app.palette().color(QPalette.ColorRole.Base).name()
+        assert base != light[0] and chart_background() == base  # the charts turned dark with the window
+        assert icon_darkness() > light[1] + 100  # icons are drawn in the light text colour now
+        assert "down-dark.svg" in app.styleSheet()
+    finally:
+        switch("light")
+    assert (chart_background(), icon_darkness()) == light
+
+
+def test_filter_boxes_keep_their_text_whole_in_a_laptop_sized_window(make_window, qtbot) -> None:
+    window = make_window()
+    window.resize(1100, 700)
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: page.filters.type.count() > 1)
+    filters = page.filters
+    for box in (filters.type, filters.status, filters.module, filters.user, filters.workspace, filters.dates):
+        text_room = box.width() - 40  # padding, arrow and frame
+        assert box.fontMetrics().horizontalAdvance(box.itemText(0)) <= text_room, box.objectName()
+    assert window.width() <= 1100
