@@ -55,13 +55,20 @@ class StatusChipDelegate(QStyledItemDelegate):
         return QSize(option.fontMetrics.horizontalAdvance("Processing") + 36, option.fontMetrics.height() + 12)
 
 
+def empty_progress_text(run: RunRecord) -> str:
+    """What a run without counted rows shows instead of an unlabelled bar."""
+    if run.status.finished:
+        return "no rows" if run.status is not RunStatus.FAILED else ""
+    return "starting…" if run.status is RunStatus.STARTED else ""
+
+
 class ProgressDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         run: RunRecord | None = index.data(RUN_ROLE)
         _background(painter, option, index)
         if run is None:
             return
-        text = run.progress_text()
+        text = run.progress_text() or empty_progress_text(run)
         percent = run.percent
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

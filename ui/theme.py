@@ -74,12 +74,9 @@ def light_palette() -> QPalette:
 
 
 def style_sheet(dark: bool) -> str:
-    """resources/style.qss with the drop-down chevrons drawn for this palette."""
-    scheme = "dark" if dark else "light"
-    arrows = RESOURCES / "arrows"
-    return ((RESOURCES / "style.qss").read_text(encoding="utf-8")
-            .replace("@ARROW_DISABLED@", (arrows / f"down-{scheme}-disabled.svg").as_posix())
-            .replace("@ARROW@", (arrows / f"down-{scheme}.svg").as_posix()))
+    """resources/style.qss with its images (drop-down chevrons, check marks) for this palette."""
+    folder = RESOURCES / "theme" / ("dark" if dark else "light")
+    return (RESOURCES / "style.qss").read_text(encoding="utf-8").replace("@THEME@", folder.as_posix())
 
 
 def apply_theme(app: QApplication) -> None:
@@ -123,22 +120,29 @@ def status_color(status: str) -> QColor:
 @lru_cache(maxsize=128)
 def icon(name: str, color: str = "") -> QIcon:
     """An icon from resources/icons/NAME.svg, drawn in the palette's text colour at every size
-    (crisp at any device pixel ratio)."""
+    (crisp at any device pixel ratio); on a selected row (the sidebar) in the highlighted-text
+    colour, and greyed in the disabled text colour."""
     path = RESOURCES / "icons" / f"{name}.svg"
     if not path.exists():
         return QIcon()
-    tint = color or QGuiApplication.palette().color(QPalette.ColorRole.WindowText).name()
-    svg = path.read_text(encoding="utf-8").replace("currentColor", tint)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    palette = QGuiApplication.palette()
+    tints = {
+        QIcon.Mode.Normal: color or palette.color(QPalette.ColorRole.WindowText).name(),
+        QIcon.Mode.Selected: color or palette.color(QPalette.ColorRole.HighlightedText).name(),
+        QIcon.Mode.Disabled: palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name(),
+    }
+    source = path.read_text(encoding="utf-8")
     result = QIcon()
-    for size in ICON_SIZES:
-        for ratio in (1.0, 2.0):
-            pixmap = QPixmap(int(size * ratio), int(size * ratio))
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(painter, QRectF(0, 0, size * ratio, size * ratio))
-            painter.end()
-            pixmap.setDevicePixelRatio(ratio)
-            result.addPixmap(pixmap)
+    for mode, tint in tints.items():
+        renderer = QSvgRenderer(QByteArray(source.replace("currentColor", tint).encode("utf-8")))
+        for size in ICON_SIZES:
+            for ratio in (1.0, 2.0):
+                pixmap = QPixmap(int(size * ratio), int(size * ratio))
+                pixmap.fill(Qt.GlobalColor.transparent)
+                painter = QPainter(pixmap)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                renderer.render(painter, QRectF(0, 0, size * ratio, size * ratio))
+                painter.end()
+                pixmap.setDevicePixelRatio(ratio)
+                result.addPixmap(pixmap, mode)
     return result

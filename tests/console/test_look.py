@@ -66,13 +66,13 @@ def test_a_palette_switch_is_followed_live(make_window, qtbot, monkeypatch: pyte
 
     switch("light")
     light = (chart_background(), icon_darkness())
-    assert "down-light.svg" in app.styleSheet()
+    assert "theme/light/down.svg" in app.styleSheet()
     try:
         switch("dark")
         base = app.palette().color(QPalette.ColorRole.Base).name()
         assert base != light[0] and chart_background() == base  # the charts turned dark with the window
         assert icon_darkness() > light[1] + 100  # icons are drawn in the light text colour now
-        assert "down-dark.svg" in app.styleSheet()
+        assert "theme/dark/down.svg" in app.styleSheet()
     finally:
         switch("light")
     assert (chart_background(), icon_darkness()) == light
@@ -89,3 +89,27 @@ def test_filter_boxes_keep_their_text_whole_in_a_laptop_sized_window(make_window
         text_room = box.width() - 40  # padding, arrow and frame
         assert box.fontMetrics().horizontalAdvance(box.itemText(0)) <= text_room, box.objectName()
     assert window.width() <= 1100
+
+
+def test_the_log_shows_errors_and_warnings_in_their_colours(qtbot) -> None:
+    import datetime as dt
+
+    from ui.detail.log_view import LogView
+    from ui.theme import status_color
+
+    view = LogView()
+    qtbot.addWidget(view)
+    at = dt.datetime(2026, 5, 1, 8, 0, 0)
+    view.append_entries([{"id": i + 1, "at": at, "level": level, "message": text} for i, (level, text) in enumerate(
+        [("info", "Started"), ("warning", "3 rows skipped"), ("error", "Finished: failed after 246 of 250")])])
+
+    def colour_of(line: int) -> str:
+        block = view.document().findBlockByNumber(line)
+        ranges = block.layout().formats()
+        message = next(r for r in ranges if r.start > 19)  # after the time stamp
+        return message.format.foreground().color().name()
+
+    assert view.document().blockCount() == 3
+    assert colour_of(1) == status_color("warning").name()
+    assert colour_of(2) == status_color("failed").name()
+    assert all(r.start <= 19 for r in view.document().findBlockByNumber(0).layout().formats())  # info: only the time is muted

@@ -35,6 +35,7 @@ def test_window_and_column_layout_are_remembered(make_window, qtbot) -> None:
     header = page.table.horizontalHeader()
     header.moveSection(header.visualIndex(COL["status"]), 1)
     header.resizeSection(COL["file_name"], 321)
+    first.showMaximized()  # (a size would be clamped to the offscreen screen's 800x800)
     first.show_page("settings")
     first.close_with("cancel")
 
@@ -43,3 +44,4 @@ def test_window_and_column_layout_are_remembered(make_window, qtbot) -> None:
     assert header.visualIndex(COL["status"]) == 1
     assert header.sectionSize(COL["file_name"]) == 321
     assert second.sidebar.currentItem().text() == "Settings"  # the page it was left on
+    assert second.isMaximized()  # the window's geometry and state came back
