@@ -113,3 +113,30 @@ def test_the_log_shows_errors_and_warnings_in_their_colours(qtbot) -> None:
     assert colour_of(1) == status_color("warning").name()
     assert colour_of(2) == status_color("failed").name()
     assert all(r.start <= 19 for r in view.document().findBlockByNumber(0).layout().formats())  # info: only the time is muted
+
+
+def test_icons_and_theme_images_are_drawn_for_high_dpi(qtbot) -> None:
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QIcon, QImage
+
+    from ui.theme import RESOURCES, icon
+
+    pixmap = icon("run").pixmap(QSize(18, 18), 2.0)
+    assert pixmap.devicePixelRatio() == 2.0 and pixmap.width() == 36  # drawn at 36 px, not scaled up
+    selected = icon("jobs").pixmap(QSize(18, 18), 2.0, QIcon.Mode.Selected).toImage()
+    normal = icon("jobs").pixmap(QSize(18, 18), 2.0).toImage()
+    assert selected != normal  # the sidebar's selected row has its own colour
+    for image in (RESOURCES / "theme").glob("*/*.svg"):  # vectors: sharp at any scale
+        assert not QImage(str(image)).isNull(), image.name
+
+
+def test_an_empty_history_says_why_and_what_to_do(make_window, qtbot) -> None:
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    assert not page.empty.isVisible()
+    qtbot.keyClicks(page.filters.text, "no-such-file-anywhere")
+    qtbot.waitUntil(lambda: page.model.total == 0 and page.empty.isVisible(), timeout=10000)
+    assert "No runs match these filters" in page.empty.text()
+    qtbot.mouseClick(page.filters.clear_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(page.model.total) and not page.empty.isVisible(), timeout=10000)

@@ -28,6 +28,7 @@ from ui.console import Console
 from ui.delegates import ProgressDelegate, StatusChipDelegate
 from ui.detail.actions import ReplayDialog, confirm_cancel
 from ui.detail.pane import RunDetailPane
+from ui.empty_state import EmptyState
 from ui.history_filters import FilterBar
 from ui.history_model import COL, COLUMNS, ID_ROLE, RUN_ROLE, HistoryModel
 from ui.pages import PageSpec
@@ -97,6 +98,7 @@ class BatchJobsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
+        self.empty = EmptyState(self.table)
         self.detail = RunDetailPane(console)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("jobs-splitter")
@@ -171,6 +173,12 @@ class BatchJobsPage(QWidget):
 
     def _count_changed(self, total: int) -> None:
         self.count_label.setText(f"{total:,} run" + ("" if total == 1 else "s"))
+        if total:
+            self.empty.show_text("")
+        elif self.model.query.filter == RunFilter():
+            self.empty.show_text("No runs yet.\nRun a job (Ctrl+R), or drop a CSV or XLSX file on the window to import it.")
+        else:
+            self.empty.show_text("No runs match these filters.\nClear them to see the whole history.")
 
     # ------------------------------------------------------------ selection
     def selected_runs(self) -> list[RunRecord]:
