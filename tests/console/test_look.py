@@ -140,3 +140,24 @@ def test_an_empty_history_says_why_and_what_to_do(make_window, qtbot) -> None:
     assert "No runs match these filters" in page.empty.text()
     qtbot.mouseClick(page.filters.clear_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(page.model.total) and not page.empty.isVisible(), timeout=10000)
+
+
+def test_a_finished_runs_charts_fill_their_plots(qtbot) -> None:
+    import datetime as dt
+
+    from app.engine.records import RunRecord
+    from app.engine.status import RunStatus
+    from ui.detail.charts import RunCharts
+
+    charts = RunCharts()
+    qtbot.addWidget(charts)
+    charts.show()
+    started = dt.datetime(2026, 5, 1, 8, 0, 0)
+    fields = {name: None for name in RunRecord.__dataclass_fields__}
+    fields.update(id=1, type="import", status=RunStatus.WARNING, processed=1000, created=811, updated=167, skipped=0,
+                  failed=22, total=1000, started_at=started, finished_at=started + dt.timedelta(seconds=1))
+    run = RunRecord(**fields)  # type: ignore[arg-type]
+    assert run.duration == dt.timedelta(seconds=1)
+    charts.show_finished(run)
+    (_, x_end), (_, y_end) = charts.count_plot.getPlotItem().viewRange()
+    assert 1.0 < x_end <= 1.25 and 1000 < y_end <= 1250  # the line ends near the top right corner

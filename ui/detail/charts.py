@@ -17,6 +17,8 @@ from ui.theme import is_dark, status_color
 COUNTER_SERIES = (("processed", "started"), ("created", "completed"), ("updated", "pending"),
                   ("skipped", "warning"), ("failed", "failed"))
 MAX_SAMPLES = 2000
+NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+MARGIN = 0.015  # below zero, so the axes' 0 labels are drawn
 REDRAW_MS = 400  # a live chart redraws at most this often: its samples keep coming at full rate
 
 
@@ -26,7 +28,8 @@ def nice_ceiling(value: float) -> float:
     if value <= 0:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+    # steps of 20-25 %: few re-layouts while a run grows, and a finished run fills its chart
+    return next(step * power for step in NICE_STEPS if step * power >= value)
 
 
 class RunCharts(QWidget):
@@ -156,8 +159,9 @@ class RunCharts(QWidget):
         """Grow (or, after a reset, shrink) the ranges in steps that keep a little headroom."""
         (_, x_end), (_, y_end) = plot.getPlotItem().viewRange()
         want_x, want_y = nice_ceiling(x * 1.05), nice_ceiling(y * 1.1)
-        if want_x != x_end or want_y != y_end:
-            plot.getPlotItem().setRange(xRange=(0, want_x), yRange=(0, want_y), padding=0)
+        if not (math.isclose(want_x, x_end) and math.isclose(want_y, y_end)):
+            plot.getPlotItem().setRange(xRange=(-want_x * MARGIN, want_x), yRange=(-want_y * MARGIN, want_y),
+                                        padding=0)
 
     def rates(self) -> list[float]:
         return list(self.rate_curve.getData()[1] if self.rate_curve.getData()[1] is not None else [])
