@@ -76,7 +76,18 @@ def light_palette() -> QPalette:
 def style_sheet(dark: bool) -> str:
     """resources/style.qss with its images (drop-down chevrons, check marks) for this palette."""
     folder = RESOURCES / "theme" / ("dark" if dark else "light")
-    return (RESOURCES / "style.qss").read_text(encoding="utf-8").replace("@THEME@", folder.as_posix())
+    sheet = (RESOURCES / "style.qss").read_text(encoding="utf-8").replace("@THEME@", folder.as_posix())
+    return sheet + status_rules(dark)
+
+
+def status_rules(dark: bool) -> str:
+    """Progress bars tinted by their run's status (property "status"), as the table's are."""
+    rules = []
+    for status, (light, darker) in STATUS_COLORS.items():
+        color = QColor(darker if dark else light)
+        rgba = f"rgba({color.red()}, {color.green()}, {color.blue()}, {0.75 if dark else 0.5})"
+        rules.append(f'QProgressBar[status="{status}"]::chunk {{ background: {rgba}; border-radius: 4px; }}')
+    return "\n" + "\n".join(rules) + "\n"
 
 
 def apply_theme(app: QApplication) -> None:

@@ -28,6 +28,15 @@ def remaining_seconds(run: RunRecord, snapshot: ProgressSnapshot | None) -> floa
     return (run.total - run.processed) * elapsed / run.processed if elapsed > 0 else None
 
 
+def tint_progress(bar: QProgressBar, status: RunStatus) -> None:
+    """The bar in its run's status colour (a style rule per status): re-polished only on a change."""
+    value = status.value if status is not RunStatus.PENDING else "started"
+    if bar.property("status") != value:
+        bar.setProperty("status", value)
+        bar.style().unpolish(bar)
+        bar.style().polish(bar)
+
+
 class SummaryTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +91,7 @@ class SummaryTab(QWidget):
             value = counters[key]
             label.setText("—" if value is None else f"{value:,}")
         total, processed = counters["total"], counters["processed"] or 0
+        tint_progress(self.progress, run.status)
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * min(processed, total) / total))

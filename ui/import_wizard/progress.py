@@ -11,7 +11,7 @@ from app.engine.records import RunRecord
 from app.engine.status import RunStatus
 from ui import format as fmt
 from ui.card import CounterTile
-from ui.detail.summary import remaining_seconds
+from ui.detail.summary import remaining_seconds, tint_progress
 
 COUNTERS = (("created", "Created"), ("updated", "Updated"), ("skipped", "Skipped"), ("failed", "Failed"))
 
@@ -43,6 +43,7 @@ class RunProgress(QWidget):
         for key, label in self.values.items():
             label.setText(f"{getattr(source, key):,}")
         total, processed = source.total, source.processed
+        tint_progress(self.bar, run.status)
         if total:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(1000 * min(processed, total) / total))
