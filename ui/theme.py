@@ -107,17 +107,23 @@ def apply_theme(app: QApplication) -> None:
 
 
 def set_icon(target: QAction | QAbstractButton, name: str) -> None:
-    """Give a button or action the named icon, redrawn when the palette changes."""
-    target.setIcon(icon(name))
+    """Give a button or action the named icon, redrawn when the palette changes (in the
+    highlighted-text colour on a primary button, which is drawn in the highlight colour)."""
     target.setProperty(ICON_PROPERTY, name)
+    _draw_icon(target)
+
+
+def _draw_icon(target: QAction | QAbstractButton) -> None:
+    primary = isinstance(target, QAbstractButton) and bool(target.property("primary"))
+    tint = QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText).name() if primary else ""
+    target.setIcon(icon(str(target.property(ICON_PROPERTY)), tint))
 
 
 def retheme_all(app: QApplication) -> None:
     for widget in app.allWidgets():
         for target in (widget, *widget.actions()):
-            name = target.property(ICON_PROPERTY)
-            if name and isinstance(target, QAction | QAbstractButton):
-                target.setIcon(icon(str(name)))
+            if target.property(ICON_PROPERTY) and isinstance(target, QAction | QAbstractButton):
+                _draw_icon(target)
         retheme = getattr(widget, "retheme", None)
         if callable(retheme):
             retheme()

@@ -26,11 +26,15 @@ from app.records.modules import MODULE_LABELS
 from app.transfer.api import Preview, TransferError, preview
 from ui.card import muted, say
 from ui.console import Console
+from ui.empty_state import EmptyState
 from ui.thread_task import while_alive
 
 PREVIEW_ROWS = 20
 FILE_FILTER = "Spreadsheets (*.csv *.tsv *.txt *.xlsx);;All files (*)"
 
+
+EMPTY_PREVIEW = ("Drop a CSV or XLSX file here (or on the main window), or choose one with Browse.\n"
+                 "Its first rows appear here, and the module is guessed from its columns.")
 
 class FileStep(QWidget):
     previewed = Signal(object)  # Preview, once the file was read
@@ -90,6 +94,8 @@ class FileStep(QWidget):
         layout.addWidget(self.detected)
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
+        self.empty = EmptyState(self.table)
+        self.empty.show_text(EMPTY_PREVIEW)
         self._show_sheets([])
         say(self.error, "")
 
@@ -118,6 +124,7 @@ class FileStep(QWidget):
         self.table.clear()
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
+        self.empty.show_text(EMPTY_PREVIEW)
         message = str(exc) if isinstance(exc, TransferError) else f"{type(exc).__name__}: {exc}"
         say(self.error, f"✖ {message}", False)
         self.changed.emit()
@@ -129,6 +136,7 @@ class FileStep(QWidget):
         self.detected.setText(imports.describe(info))
         self._show_sheets(info.sheets, info.sheet)
         self.table.clear()
+        self.empty.show_text("" if info.rows else "The file has a header row but no data rows.")
         self.table.setColumnCount(len(info.headers))
         self.table.setHorizontalHeaderLabels(info.headers)
         self.table.setRowCount(len(info.rows))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -56,9 +56,9 @@ class RunStep(QWidget):
         self.dry_button.setToolTip("Check every row and count what would happen, changing nothing")
         self.dry_button.clicked.connect(lambda: self.start(dry_run=True))
         self.run_button = QPushButton("Run Import")
-        set_icon(self.run_button, "run")
         self.run_button.setObjectName("import-run")
         self.run_button.setProperty("primary", True)
+        set_icon(self.run_button, "run")
         self.run_button.clicked.connect(lambda: self.start(dry_run=False))
         buttons = QHBoxLayout()
         buttons.addWidget(self.plan, 1)
@@ -68,6 +68,10 @@ class RunStep(QWidget):
         self.headline.setObjectName("import-headline")
         self.headline.setWordWrap(True)
         self.workers_note = muted()
+        self.hint = muted("Dry Run checks every row and counts what would be created, updated, skipped and "
+                          "failed, changing nothing. Run Import imports the file; either is followed here to its "
+                          "end, with the first row errors and the failed records to download.")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary = RunProgress()
         self.errors = QTableWidget(0, 3)
         self.errors.setObjectName("import-errors")
@@ -90,6 +94,7 @@ class RunStep(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self.headline)
+        layout.addWidget(self.hint, 1)  # it holds the room the errors take once a run ended
         layout.addWidget(self.workers_note)
         layout.addWidget(self.summary)
         layout.addWidget(self.errors, 1)
@@ -102,6 +107,7 @@ class RunStep(QWidget):
 
     def _reset_view(self) -> None:
         say(self.headline, "")
+        self.hint.setVisible(self.run_id is None and self.task is None)  # before the first run only
         self.summary.setVisible(self.run_id is not None)
         self.errors.setVisible(False)
         self.failed_button.setVisible(False)
@@ -123,6 +129,7 @@ class RunStep(QWidget):
         self.dry_run = dry_run
         self.run_id, self.detail = None, None
         self._reset_view()
+        self.hint.hide()
         self.dry_button.setEnabled(False)
         self.run_button.setEnabled(False)
         say(self.headline, "Storing the file with the run…")
