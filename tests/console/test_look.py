@@ -4,6 +4,8 @@ drop-down arrows), and a filter row that never cuts its boxes' text."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -161,3 +163,6 @@ def test_a_finished_runs_charts_fill_their_plots(qtbot) -> None:
     charts.show_finished(run)
     (_, x_end), (_, y_end) = charts.count_plot.getPlotItem().viewRange()
     assert 1.0 < x_end <= 1.25 and 1000 < y_end <= 1250  # the line ends near the top right corner
+    charts.close()
+    del charts
+    gc.collect()  # pyqtgraph's cycles freed here, on the GUI thread (see ui/collector.py)
