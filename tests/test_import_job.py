@@ -247,6 +247,15 @@ def test_failed_records_of_a_workbook_is_a_workbook(engine: Engine, tmp_path: Pa
     artifacts.save_to(engine, artifact_id, out)
     rows = list(python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Leads").iter_rows())
     assert rows == [["Last Name", "Email", "Employees", "Error"], ["Berg", "=1+1", 42.0, "Email field invalid: '=1+1'"]]
+    fixed = tmp_path / "fixed.xlsx"  # fixed in a spreadsheet, the Error column left in place
+    wb = xlsxwriter.Workbook(str(fixed))
+    sheet = wb.add_worksheet("Leads")
+    sheet.write_row(0, 0, rows[0])
+    sheet.write_row(1, 0, ["Berg", "berg@firm.example.com", 42, rows[1][3]])
+    wb.close()
+    child = run_to_end(engine, rerun_failed(engine, run.id, fixed))
+    assert child.parent_id == run.id and (child.created, child.failed) == (1, 0)
+    assert rows_of(engine, "leads", "email")[-1] == ("berg@firm.example.com",)
 
 
 @pytest.mark.parametrize("duplicates", ["skip", "update"])
