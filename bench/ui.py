@@ -181,8 +181,9 @@ def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) ->
     """The product's way: `jobs` local workers of the console (QThreads running the jobs, or
     QThreads each supervising a child process: `mode`) each run a job that reports a 500-row
     batch every 10 ms (`bench.ui_worker`). The console samples them at 5 Hz, follows the
-    change feed and shows one in detail with its live charts. Returns the idle GUI's longest
-    gap (workers started, no job), the longest gap while they report, chart samples."""
+    change feed and shows one in detail with its live charts (opened, and drawn, before the
+    measurement starts). Returns the idle GUI's longest gap (workers started, no job), the
+    longest gap while they report, chart samples."""
     console = window.console
     page = window.show_page("batch_jobs")
     page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
@@ -197,7 +198,8 @@ def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) ->
            for _ in range(jobs)]
     wait_until(lambda: len(workers.snapshots()) == jobs, timeout=60)
     wait_until(lambda: page.model.row_of(ids[-1]) is not None, timeout=30)
-    console.open_run(ids[-1])
+    console.open_run(ids[-1])  # opening it is a click's answer, not a stall: let it settle first
+    wait_until(lambda: len(page.detail.summary.charts.samples) >= 3, timeout=30)
     busy = gaps_ms(seconds)
     samples = len(page.detail.summary.charts.samples)
     workers.cancel_local(ids)
