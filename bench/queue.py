@@ -3,8 +3,10 @@ from enqueue to `started` with an idle worker (p50, p95).
 
 The job is a real one with nothing to do (a search-index rebuild on a database without
 workspaces), so the figure is the engine's own cost per run: claim, context, heartbeat,
-progress, log lines and finish. The limit printed beside it is the bare queue: the same
-claim and finish statements with no job machinery, measured in the same run.
+progress, log lines and finish. The limit printed beside it is the bare queue: a claim with
+SKIP LOCKED and a finishing update, each one autocommitted statement on a plain psycopg
+connection, no job machinery at all; measured in the same run with threads and with
+processes, and each engine figure is divided by the bare figure of the same kind.
 
     .venv/bin/python bench/queue.py [--runs 4000] [--workers 4]
 """
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, update  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from app.clock import utcnow  # noqa: E402
 from app.db import tables  # noqa: E402
@@ -62,55 +64,83 @@ def drain(engine, workers: int) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
-def _process_worker(url: str, index: int, ready, go) -> None:  # type: ignore[no-untyped-def]
+def _process_worker(url: str, index: int, ready, go, done) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     worker = Worker(engine, f"bench-proc-{index}")
+    get_job_type(JOB)  # imports every job module once, as a worker does on its first run
     ready.release()
     go.wait()
     worker.loop(until_empty=True)
+    done.release()
     engine.dispose()
 
 
-def drain_processes(url: str, workers: int) -> float:
-    """Seconds for `workers` processes (one worker each), started and then released together."""
+def _in_processes(target, args_list) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from releasing the processes (each started and ready) to the last one saying
+    it is done: a spawned interpreter takes a good half second to exit, which is no part of
+    the queue's speed."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
-    ready, go = ctx.Semaphore(0), ctx.Event()
-    procs = [ctx.Process(target=_process_worker, args=(url, i, ready, go)) for i in range(workers)]
+    ready, go, done = ctx.Semaphore(0), ctx.Event(), ctx.Semaphore(0)
+    procs = [ctx.Process(target=target, args=(*args, ready, go, done)) for args in args_list]
     for proc in procs:
         proc.start()
     for _ in procs:
         ready.acquire()
     start = time.perf_counter()
     go.set()
+    for _ in procs:
+        done.acquire()
+    elapsed = time.perf_counter() - start
     for proc in procs:
         proc.join()
-    return time.perf_counter() - start
+        assert proc.exitcode == 0, f"a bench process failed ({proc.exitcode})"
+    return elapsed
 
 
-def bare_queue(engine, workers: int) -> float:  # type: ignore[no-untyped-def]
-    """The limit: claim with SKIP LOCKED and mark finished, nothing else."""
-    t = tables.job_runs
+def drain_processes(url: str, workers: int) -> float:
+    """Seconds for `workers` processes (one worker each), started and then released together."""
+    return _in_processes(_process_worker, [(url, i) for i in range(workers)])
 
-    def loop() -> None:
-        while True:
-            with engine.begin() as conn:
-                pick = select(t.c.id).where(t.c.status == "pending").order_by(t.c.id).limit(1).with_for_update(skip_locked=True)
-                run_id = conn.execute(update(t).where(t.c.id == pick.scalar_subquery())
-                                      .values(status="started", started_at=utcnow()).returning(t.c.id)).scalar()
-            if run_id is None:
-                return
-            with engine.begin() as conn:
-                conn.execute(update(t).where(t.c.id == run_id).values(status="completed", finished_at=utcnow()))
 
-    threads = [threading.Thread(target=loop) for _ in range(workers)]
+_BARE_CLAIM = """UPDATE job_runs SET status = 'started', started_at = now()
+WHERE id = (SELECT id FROM job_runs WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING id"""
+_BARE_FINISH = "UPDATE job_runs SET status = 'completed', finished_at = now() WHERE id = %s"
+
+
+def _bare_loop(conninfo: str) -> None:
+    """The limit: claim with SKIP LOCKED and mark finished, each one autocommitted statement
+    on a plain psycopg connection: two round trips a run and no job machinery at all."""
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        while (row := conn.execute(_BARE_CLAIM).fetchone()) is not None:
+            conn.execute(_BARE_FINISH, (row[0],))
+
+
+def bare_queue(conninfo: str, workers: int) -> float:
+    """Seconds for `workers` threads running the bare loop to work the queue empty."""
+    threads = [threading.Thread(target=_bare_loop, args=(conninfo,)) for _ in range(workers)]
     start = time.perf_counter()
     for th in threads:
         th.start()
     for th in threads:
         th.join()
     return time.perf_counter() - start
+
+
+def _bare_process(conninfo: str, ready, go, done) -> None:  # type: ignore[no-untyped-def]
+    ready.release()
+    go.wait()
+    _bare_loop(conninfo)
+    done.release()
+
+
+def bare_processes(conninfo: str, workers: int) -> float:
+    """The bare loop in `workers` processes (both cores, no GIL), released together."""
+    return _in_processes(_bare_process, [(conninfo,)] * workers)
 
 
 def wake_latency(engine, samples: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -148,24 +178,30 @@ def main() -> None:
         url = server.url("postgres")
         upgrade(url)
         engine = make_engine(url, pool_size=args.workers * 3)
-        enqueue_many(engine, args.runs)
-        limit_s = bare_queue(engine, args.workers)
-        enqueue_many(engine, args.runs)
-        ours_s = drain(engine, args.workers)
-        enqueue_many(engine, args.runs)
-        procs_s = drain_processes(url, args.workers)
-        with engine.connect() as conn:
-            left = conn.execute(select(tables.job_runs.c.id).where(tables.job_runs.c.status.in_(["pending", "started"]))).first()
-        assert left is None, "the queue was not drained"
+        conninfo = server.conninfo("postgres")
+        rates: dict[str, float] = {}
+        for name, drain_once in (
+            ("bare threads", lambda: bare_queue(conninfo, args.workers)),
+            ("bare processes", lambda: bare_processes(conninfo, args.workers)),
+            ("engine threads", lambda: drain(engine, args.workers)),
+            ("engine processes", lambda: drain_processes(url, args.workers)),
+        ):
+            enqueue_many(engine, args.runs)
+            rates[name] = args.runs / drain_once()
+            with engine.connect() as conn:
+                left = conn.execute(select(tables.job_runs.c.id).where(tables.job_runs.c.status.in_(["pending", "started"]))).first()
+            assert left is None, f"{name}: the queue was not drained"
         delays = sorted(wake_latency(engine, args.samples))
-        limit_rate, ours_rate = args.runs / limit_s, args.runs / ours_s
         p50 = statistics.median(delays)
         p95 = delays[int(len(delays) * 0.95) - 1]
-        print(f"PostgreSQL, {args.workers} worker threads, {args.runs} runs")
-        print(f"  bare claim+finish (the limit): {limit_rate:8.0f} runs/s")
-        print(f"  engine, full run lifecycle:    {ours_rate:8.0f} runs/s   ratio {ours_rate / limit_rate:.2f}x of the limit")
-        procs_rate = args.runs / procs_s
-        print(f"  engine, {args.workers} worker processes:      {procs_rate:8.0f} runs/s   ratio {procs_rate / limit_rate:.2f}x of the limit")
+        n = args.workers
+        print(f"PostgreSQL, {n} workers, {args.runs} runs each")
+        print(f"  bare claim+finish, {n} threads (the limit):   {rates['bare threads']:6.0f} runs/s")
+        print(f"  bare claim+finish, {n} processes (the limit): {rates['bare processes']:6.0f} runs/s")
+        for kind in ("threads", "processes"):
+            ours, limit = rates[f"engine {kind}"], rates[f"bare {kind}"]
+            print(f"  engine, full run lifecycle, {n} worker {kind}: {ours:6.0f} runs/s   "
+                  f"ratio {ours / limit:.2f}x of the bare {kind}")
         print(f"  enqueue -> started, idle worker: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(delays)} samples)")
         engine.dispose()
     finally:

@@ -170,3 +170,31 @@ def test_cancel_waits_for_a_busy_writer_instead_of_failing(engine):
         writer.join()
         timer.join()
     assert runs.get_run(engine, run_id).cancel_requested
+
+
+def test_finish_writes_status_counters_result_logs_and_row_errors_at_once(engine):
+    from app.engine.records import RunWrites
+
+    run_id = runs.enqueue(engine, "retention_cleanup", {})
+    assert runs.claim(engine, "w") is not None
+    now = runs.utcnow()
+    writes = RunWrites(
+        counters={"total": 3, "processed": 3, "created": 1, "updated": 0, "skipped": 1, "failed": 1, "errors_count": 2},
+        logs=[{"run_id": run_id, "at": now, "level": "info", "message": "first"},
+              {"run_id": run_id, "at": now, "level": "warning", "message": "second, with 'quotes' and ünïcode"}],
+        row_errors=[{"run_id": run_id, "row_number": 7, "field": "email", "message": "not an email", "raw": {"email": "x"}},
+                    {"run_id": run_id, "row_number": None, "field": None, "message": "whole file", "raw": None}],
+    )
+    assert runs.finish(engine, run_id, RunStatus.WARNING, result={"kept": [1, 2]}, worker="w", writes=writes)
+    run = runs.get_run(engine, run_id)
+    assert (run.status, run.total, run.processed, run.skipped, run.failed, run.errors_count) == (
+        RunStatus.WARNING, 3, 3, 1, 1, 2)
+    assert run.result == {"kept": [1, 2]} and run.finished_at is not None
+    lines = history.log_lines(engine, run_id)
+    assert [line["message"] for line in lines][-2:] == ["first", "second, with 'quotes' and ünïcode"]
+    assert lines[-1]["level"] == "warning"
+    errors = history.row_errors(engine, run_id)
+    assert sorted((e["message"], e["row_number"], e["field"]) for e in errors) == [
+        ("not an email", 7, "email"), ("whole file", None, None)]
+    assert any(e["raw"] == {"email": "x"} for e in errors)
+    assert not runs.finish(engine, run_id, RunStatus.COMPLETED, worker="w"), "a finished run is not finished twice"

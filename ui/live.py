@@ -54,8 +54,7 @@ class ChangeFeed(QThread):
                     got = False
                     for note in conn.notifies(timeout=wait, stop_after=1):
                         got = True
-                        if note.payload.isdigit():
-                            ids.add(int(note.payload))
+                        ids.update(notify.parse_ids(note.payload))
                     if got and deadline is None:
                         deadline = time.monotonic() + COALESCE_S
                     if deadline is not None and time.monotonic() >= deadline:

@@ -22,7 +22,7 @@ from app.clock import utcnow
 from app.db import tables
 from app.engine import artifacts, notify
 from app.engine.jobtype import JobOptions, JobType
-from app.engine.records import RunRecord
+from app.engine.records import RunRecord, RunWrites
 
 runs = tables.job_runs
 COUNTERS = ("processed", "created", "updated", "skipped", "failed")
@@ -157,6 +157,8 @@ class JobContext:
         if self.workspace_id is not None:
             return [self.workspace_id]
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":  # one plain read: no BEGIN/ROLLBACK round trips
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             return [int(i) for i in conn.execute(select(tables.workspaces.c.id).order_by(tables.workspaces.c.id)).scalars()]
 
     # ---------------------------------------------------------------- persistence
@@ -175,35 +177,42 @@ class JobContext:
         if time.monotonic() - self._last_flush >= self.flush_interval:
             self.flush()
 
-    def flush(self, conn: Connection | None = None, *, announce: bool = True) -> None:
+    def flush(self, conn: Connection | None = None) -> None:
         """Write counters, log lines (and row errors of non-resumable jobs) now; with a
         connection, inside the caller's transaction."""
         with self._lock:
             if not self._dirty and conn is None:
                 return
-            logs, self._logs = self._logs, []
-            row_errors: list[dict[str, Any]] = []
-            if not self.job.resumable or conn is not None:
-                row_errors, self._row_errors = self._row_errors, []
-            values = {"total": self._total, **self._counts, "errors_count": self._errors_count}
-            self._dirty = False
-            self._last_flush = time.monotonic()
+            writes = self._take(row_errors=not self.job.resumable or conn is not None)
         if conn is not None:
-            self._write(conn, values, logs, row_errors, announce)
+            self._write(conn, writes)
             return
         with self.engine.begin() as own:
-            self._write(own, values, logs, row_errors, announce)
+            self._write(own, writes)
 
-    def _write(self, conn: Connection, values: dict[str, Any], logs: list[dict[str, Any]],
-               row_errors: list[dict[str, Any]], announce: bool = True) -> None:
-        now = utcnow()
-        conn.execute(update(runs).where(runs.c.id == self.run_id).values(updated_at=now, **values))
-        if logs:
-            conn.execute(insert(tables.job_logs), logs)
+    def final_writes(self) -> RunWrites:
+        """Everything not yet written, for the finish to write with the end status."""
+        with self._lock:
+            return self._take(row_errors=True)
+
+    def _take(self, *, row_errors: bool) -> RunWrites:
+        """Hand over the pending writes (the caller holds the lock)."""
+        logs, self._logs = self._logs, []
+        errors: list[dict[str, Any]] = []
         if row_errors:
-            conn.execute(insert(tables.job_row_errors), row_errors)
-        if announce:
-            notify.run_changed(conn, self.run_id)
+            errors, self._row_errors = self._row_errors, []
+        counters: dict[str, int | None] = {"total": self._total, **self._counts, "errors_count": self._errors_count}
+        self._dirty = False
+        self._last_flush = time.monotonic()
+        return RunWrites(counters, logs, errors)
+
+    def _write(self, conn: Connection, writes: RunWrites) -> None:
+        conn.execute(update(runs).where(runs.c.id == self.run_id).values(updated_at=utcnow(), **(writes.counters or {})))
+        if writes.logs:
+            conn.execute(insert(tables.job_logs), writes.logs)
+        if writes.row_errors:
+            conn.execute(insert(tables.job_row_errors), writes.row_errors)
+        notify.run_changed(conn, self.run_id)
 
     def save_checkpoint(self, conn: Connection, state: dict[str, Any]) -> None:
         """Record how far the job got, in the same transaction as the work itself."""

@@ -24,37 +24,53 @@ HEARTBEAT_SECONDS = 0.5
 
 
 class Heartbeat(threading.Thread):
-    """Proves the worker is alive and brings the cancel flag in from the database."""
+    """Proves the worker is alive and brings the cancel flag in from the database, for every
+    run it watches. A worker keeps one for its whole life (starting a thread per run cost
+    more than a short run); `execute` starts its own when given none."""
 
-    def __init__(self, engine: Engine, ctx: JobContext, interval: float = HEARTBEAT_SECONDS) -> None:
-        super().__init__(name=f"heartbeat-{ctx.run_id}", daemon=True)
-        self.engine, self.ctx, self.interval = engine, ctx, interval
+    def __init__(self, engine: Engine, ctx: JobContext | None = None, interval: float = HEARTBEAT_SECONDS) -> None:
+        super().__init__(name="heartbeat" if ctx is None else f"heartbeat-{ctx.run_id}", daemon=True)
+        self.engine, self.interval = engine, interval
+        self._watched: dict[int, JobContext] = {} if ctx is None else {ctx.run_id: ctx}
+        self._lock = threading.Lock()
         self._stop_event = threading.Event()
+
+    def watch(self, ctx: JobContext) -> None:
+        with self._lock:
+            self._watched[ctx.run_id] = ctx
+
+    def unwatch(self, ctx: JobContext) -> None:
+        with self._lock:
+            self._watched.pop(ctx.run_id, None)
 
     def run(self) -> None:
         while not self._stop_event.wait(self.interval):
             try:
                 self.beat()
             except Exception as exc:  # a dead database must not kill the job thread's reporting
-                log.warning("heartbeat for run %s failed: %s", self.ctx.run_id, exc)
+                log.warning("heartbeat failed: %s", exc)
 
     def beat(self) -> None:
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                update(table)
-                .where(and_(table.c.id == self.ctx.run_id, table.c.status == RunStatus.STARTED.value,
-                            table.c.worker == self.ctx.worker))
-                .values(heartbeat_at=utcnow())
-                .returning(table.c.cancel_requested)
-            ).first()
-        if row is None:
-            self.ctx.lost_event.set()
-        elif row.cancel_requested:
-            self.ctx.cancel_event.set()
+        with self._lock:
+            watched = list(self._watched.values())
+        for ctx in watched:
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    update(table)
+                    .where(and_(table.c.id == ctx.run_id, table.c.status == RunStatus.STARTED.value,
+                                table.c.worker == ctx.worker))
+                    .values(heartbeat_at=utcnow())
+                    .returning(table.c.cancel_requested)
+                ).first()
+            if row is None:
+                ctx.lost_event.set()
+            elif row.cancel_requested:
+                ctx.cancel_event.set()
 
     def stop(self) -> None:
         self._stop_event.set()
-        self.join()
+        if self.is_alive():
+            self.join()
 
 
 def _summary(ctx: JobContext, status: RunStatus) -> str:
@@ -79,6 +95,7 @@ def final_status(ctx: JobContext) -> RunStatus:
 def execute(
     engine: Engine, run: RunRecord, worker: str,
     on_context: Callable[[JobContext | None], None] | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> RunStatus | None:
     """Run the job; returns its end status, or None when the run was lost to recovery."""
     try:
@@ -91,8 +108,12 @@ def execute(
     ctx = JobContext(engine, run, job, options, worker)
     if on_context:
         on_context(ctx)
-    heartbeat = Heartbeat(engine, ctx)
-    heartbeat.start()
+    own_heartbeat = heartbeat is None
+    beats = Heartbeat(engine, ctx) if heartbeat is None else heartbeat
+    if own_heartbeat:
+        beats.start()
+    else:
+        beats.watch(ctx)
     error: str | None = None
     try:
         if ctx.checkpoint_state is not None:
@@ -109,15 +130,17 @@ def execute(
         error = f"{type(exc).__name__}: {exc}"
         ctx.log("".join(traceback.format_exception(exc)).rstrip(), "error")
     finally:
-        heartbeat.stop()
+        if own_heartbeat:
+            beats.stop()
+        else:
+            beats.unwatch(ctx)
         if on_context:
             on_context(None)
     if status is RunStatus.STOPPED:
         ctx.log("Stopped on request; work already done is kept", "warning")
     ctx.log(_summary(ctx, status) if error is None else f"Failed: {error}", "error" if error else "info")
     done = run_store.finish(engine, run.id, status, error=error, result=ctx.result or None, worker=worker,
-                            also=lambda conn: ctx.flush(conn, announce=False))
+                            writes=ctx.final_writes())
     if not done:
         return None
     return status
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row
@@ -11,6 +11,15 @@ from sqlalchemy import Row
 from app.engine.status import RunStatus
 
 COUNTER_NAMES = ("total", "processed", "created", "updated", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class RunWrites:
+    """What a running job's context has not written yet; a finish writes it with the status."""
+
+    counters: dict[str, int | None] | None = None
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    row_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,11 @@ class RunRecord:
 
     @classmethod
     def from_row(cls, row: Row[Any] | Any) -> RunRecord:
-        data = dict(row._mapping)
+        return cls.from_mapping(dict(row._mapping))
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> RunRecord:
+        """From a column -> value dict (a driver's dict row); `data` is changed in place."""
         data["status"] = RunStatus(data["status"])
         data["params"] = data.get("params") or {}
         data["cancel_requested"] = bool(data["cancel_requested"])

@@ -1,7 +1,9 @@
 """The life of a run in the database: enqueue, claim, finish, cancel, replay.
 
 Every state change is one short transaction that also sends the change notification, so
-any console or worker on the shared database sees it at once.
+any console or worker on the shared database sees it at once; the hot path (claim and
+finish) is one statement each on PostgreSQL (pg_queue.py) and announces its changes
+coalesced (notify.py).
 """
 
 from __future__ import annotations
@@ -10,23 +12,22 @@ import datetime as dt
 import getpass
 import os
 import socket
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.clock import today, utcnow
 from app.db import tables
 from app.db.engine import write_transaction
-from app.engine import notify
+from app.engine import notify, pg_queue
 from app.engine.jobtype import JobType
-from app.engine.records import RunRecord, run_to_json
+from app.engine.records import RunRecord, RunWrites, run_to_json
 from app.engine.registry import get_job_type
 from app.engine.status import RunStatus
 
 runs = tables.job_runs
-logs = tables.job_logs
+logs_table = tables.job_logs
 
 
 class OptionsError(ValueError):
@@ -69,7 +70,7 @@ def resolve_workspace(conn: Connection, workspace: str | int | None) -> int | No
 
 
 def add_log(conn: Connection, run_id: int, message: str, level: str = "info") -> None:
-    conn.execute(insert(logs).values(run_id=run_id, at=utcnow(), level=level, message=message))
+    conn.execute(insert(logs_table).values(run_id=run_id, at=utcnow(), level=level, message=message))
 
 
 def enqueue(
@@ -195,43 +196,43 @@ def claim(engine: Engine, worker: str, run_id: int | None = None) -> RunRecord |
     return record
 
 
-_CLAIM_PG = """
-WITH picked AS (
-    SELECT id FROM job_runs WHERE status = 'pending'{only} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE job_runs AS r SET status = 'started', worker = :worker, started_at = :now, heartbeat_at = :now,
-           updated_at = :now, attempts = r.attempts + 1
-    FROM picked WHERE r.id = picked.id AND r.status = 'pending'
-    RETURNING r.*
-), logged AS (
-    INSERT INTO job_logs (run_id, at, level, message)
-    SELECT id, :now, 'info',
-           'Started on ' || :worker || CASE WHEN attempts > 1 THEN ' (attempt ' || attempts || ')' ELSE '' END
-    FROM claimed
-)
-SELECT claimed.*, pg_notify('{channel}', claimed.id::text) AS notified FROM claimed
-"""
-
-
 def _claim_postgresql(engine: Engine, worker: str, run_id: int | None) -> RunRecord | None:
-    """Claim, log line and notification in one autocommitted statement (a claim is the
-    queue's hot path: every round trip saved is throughput)."""
-    sql = _CLAIM_PG.format(only=" AND id = :run_id" if run_id is not None else "", channel=notify.RUNS)
-    params: dict[str, Any] = {"worker": worker, "now": utcnow(), **({"run_id": run_id} if run_id is not None else {})}
-    with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        row = conn.execute(text(sql), params).first()
-    return RunRecord.from_row(row) if row is not None else None
+    """Claim and log line in one autocommitted statement (a claim is the queue's hot path:
+    every round trip saved is throughput); consoles hear of it through the announcer."""
+    record = pg_queue.claim(engine, worker, utcnow(), run_id)
+    if record is not None:
+        notify.announce(engine, record.id)
+    return record
 
 
 def finish(
     engine: Engine, run_id: int, status: RunStatus, *, error: str | None = None,
     message: str | None = None, result: dict[str, Any] | None = None, worker: str | None = None,
-    also: Callable[[Connection], None] | None = None,
+    writes: RunWrites | None = None,
 ) -> bool:
-    """Close a started run; `also` writes in the same transaction (the last progress).
+    """Close a started run together with what its context had not written yet (`writes`:
+    the last counters, log lines, row errors); without writes, a "Finished" line is logged.
     Returns False when the run is no longer ours (recovered elsewhere)."""
     now = utcnow()
+    pending = writes or RunWrites()
+    logs = list(pending.logs)
+    if message is not None or writes is None:
+        logs.append({"run_id": run_id, "at": now, "level": "error" if status is RunStatus.FAILED else "info",
+                     "message": message or f"Finished: {status.label}"})
+    if engine.dialect.name == "postgresql":
+        done = pg_queue.finish(engine, run_id, status, now, error=error, result=result, worker=worker,
+                               writes=pending, logs=logs)
+    else:
+        done = _finish_in_transaction(engine, run_id, status, now, error, result, worker, pending, logs)
+    if done:
+        notify.announce(engine, run_id)
+    return done
+
+
+def _finish_in_transaction(
+    engine: Engine, run_id: int, status: RunStatus, now: dt.datetime, error: str | None,
+    result: dict[str, Any] | None, worker: str | None, writes: RunWrites, logs: list[dict[str, Any]],
+) -> bool:
     with engine.begin() as conn:
         cond = and_(runs.c.id == run_id, runs.c.status == RunStatus.STARTED.value)
         if worker is not None:
@@ -239,14 +240,15 @@ def finish(
         values: dict[str, Any] = dict(status=status.value, finished_at=now, heartbeat_at=now, updated_at=now, error=error)
         if result is not None:
             values["result"] = result
-        done = conn.execute(update(runs).where(cond).values(**values)).rowcount
-        if done:
-            if also is not None:
-                also(conn)
-            if message is not None or also is None:
-                add_log(conn, run_id, message or f"Finished: {status.label}", "error" if status is RunStatus.FAILED else "info")
-            notify.run_changed(conn, run_id)
-    return bool(done)
+        if writes.counters is not None:
+            values.update(writes.counters)
+        if not conn.execute(update(runs).where(cond).values(**values)).rowcount:
+            return False
+        if logs:
+            conn.execute(insert(logs_table), [{**line, "run_id": run_id} for line in logs])
+        if writes.row_errors:
+            conn.execute(insert(tables.job_row_errors), [{**e, "run_id": run_id} for e in writes.row_errors])
+    return True
 
 
 def request_cancel(engine: Engine, run_id: int, by: str | None = None) -> RunStatus:

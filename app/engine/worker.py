@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from app.engine import notify
 from app.engine.context import JobContext
-from app.engine.executor import execute
+from app.engine.executor import Heartbeat, execute
 from app.engine.recovery import LEASE_SECONDS, recover_orphans
 from app.engine.runs import claim
 from app.engine.status import RunStatus
@@ -45,6 +46,7 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.current: JobContext | None = None
         self._last_recovery = 0.0
+        self._heartbeat: Heartbeat | None = None  # one for the loop's life; run_once alone starts its own
 
     def _set_context(self, ctx: JobContext | None) -> None:
         self.current = ctx
@@ -67,7 +69,7 @@ class Worker:
         run = claim(self.engine, self.name)
         if run is None:
             return False
-        status = execute(self.engine, run, self.name, on_context=self._set_context)
+        status = execute(self.engine, run, self.name, on_context=self._set_context, heartbeat=self._heartbeat)
         if self.on_finished:
             self.on_finished(run.id, status)
         return True
@@ -75,6 +77,8 @@ class Worker:
     def loop(self, *, until_empty: bool = False, idle_timeout: float = 1.0) -> None:
         """Work until stopped (or, with until_empty, until no run is pending)."""
         waiter = QueueWaiter(self.engine, self.stop_event)
+        self._heartbeat = Heartbeat(self.engine)
+        self._heartbeat.start()
         try:
             while not self.stop_event.is_set():
                 self.recover()
@@ -86,10 +90,14 @@ class Worker:
                     continue
                 if worked:
                     continue
+                notify.flush(self.engine)  # idle now: consoles hear of the last runs at once
                 if until_empty:
                     return
                 waiter.wait(idle_timeout)
         finally:
+            self._heartbeat.stop()
+            self._heartbeat = None
+            notify.flush(self.engine)
             waiter.close()
 
 
