@@ -198,3 +198,25 @@ def test_finish_writes_status_counters_result_logs_and_row_errors_at_once(engine
         ("not an email", 7, "email"), ("whole file", None, None)]
     assert any(e["raw"] == {"email": "x"} for e in errors)
     assert not runs.finish(engine, run_id, RunStatus.COMPLETED, worker="w"), "a finished run is not finished twice"
+
+
+def test_a_busy_worker_claims_the_next_run_with_the_finish_and_hands_it_back_on_stop(engine):
+    first, second, third = (runs.enqueue(engine, "retention_cleanup", {}) for _ in range(3))
+    worker = Worker(engine, "w")
+    finished: list[int] = []
+
+    def after(run_id: int, _status: RunStatus | None) -> None:
+        finished.append(run_id)
+        if len(finished) == 2:
+            worker.stop_event.set()  # the second finish already claimed the third run
+
+    worker.on_finished = after
+    worker.loop(until_empty=True)
+    assert finished == [first, second]
+    assert [runs.get_run(engine, i).status for i in (first, second)] == [RunStatus.COMPLETED] * 2
+    handed_back = runs.get_run(engine, third)
+    assert (handed_back.status, handed_back.worker, handed_back.attempts) == (RunStatus.PENDING, None, 0)
+    assert "stopping before it began" in history.log_lines(engine, third)[-1]["message"]
+    Worker(engine, "w2").loop(until_empty=True)
+    again = runs.get_run(engine, third)
+    assert again.status is RunStatus.COMPLETED and again.attempts == 1

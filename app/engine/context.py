@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from app.clock import utcnow
 from app.db import tables
-from app.engine import artifacts, notify
+from app.engine import artifacts, notify, pg_queue
 from app.engine.jobtype import JobOptions, JobType
 from app.engine.records import RunRecord, RunWrites
 
@@ -156,9 +156,12 @@ class JobContext:
         """The run's workspace, or every workspace when the run names none."""
         if self.workspace_id is not None:
             return [self.workspace_id]
+        if self.engine.dialect.name == "postgresql":
+            # Many short runs ask this: one autocommitted read on the driver's connection
+            # (no BEGIN/ROLLBACK round trips, no statement machinery).
+            with pg_queue.autocommit(self.engine) as raw:
+                return [int(row[0]) for row in raw.execute("SELECT id FROM workspaces ORDER BY id")]
         with self.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":  # one plain read: no BEGIN/ROLLBACK round trips
-                conn.execution_options(isolation_level="AUTOCOMMIT")
             return [int(i) for i in conn.execute(select(tables.workspaces.c.id).order_by(tables.workspaces.c.id)).scalars()]
 
     # ---------------------------------------------------------------- persistence

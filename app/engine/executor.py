@@ -98,13 +98,25 @@ def execute(
     heartbeat: Heartbeat | None = None,
 ) -> RunStatus | None:
     """Run the job; returns its end status, or None when the run was lost to recovery."""
+    return execute_and_claim(engine, run, worker, on_context, heartbeat, claim_next=False)[0]
+
+
+def execute_and_claim(
+    engine: Engine, run: RunRecord, worker: str,
+    on_context: Callable[[JobContext | None], None] | None = None,
+    heartbeat: Heartbeat | None = None, *, claim_next: bool = True,
+) -> tuple[RunStatus | None, RunRecord | None]:
+    """`execute`, and with claim_next the worker's next run is claimed by the same statement
+    that finishes this one; returns the end status and that next run (None: queue empty)."""
+    claim_for = worker if claim_next else None
     try:
         job = get_job_type(run.type)
         options = job.parse_options(run.params)
     except (UnknownJobType, ValidationError) as exc:
         message = str(exc).splitlines()[0]
-        run_store.finish(engine, run.id, RunStatus.FAILED, error=message, message=f"Failed: {message}", worker=worker)
-        return RunStatus.FAILED
+        _, following = run_store.finish_and_claim(engine, run.id, RunStatus.FAILED, error=message,
+                                                  message=f"Failed: {message}", worker=worker, claim_for=claim_for)
+        return RunStatus.FAILED, following
     ctx = JobContext(engine, run, job, options, worker)
     if on_context:
         on_context(ctx)
@@ -124,7 +136,7 @@ def execute(
         status = RunStatus.STOPPED
     except RunLost:
         log.warning("run %s was recovered elsewhere; dropping it", run.id)
-        return None
+        return None, None
     except Exception as exc:
         status = RunStatus.FAILED
         error = f"{type(exc).__name__}: {exc}"
@@ -139,8 +151,7 @@ def execute(
     if status is RunStatus.STOPPED:
         ctx.log("Stopped on request; work already done is kept", "warning")
     ctx.log(_summary(ctx, status) if error is None else f"Failed: {error}", "error" if error else "info")
-    done = run_store.finish(engine, run.id, status, error=error, result=ctx.result or None, worker=worker,
-                            writes=ctx.final_writes())
-    if not done:
-        return None
-    return status
+    done, following = run_store.finish_and_claim(
+        engine, run.id, status, error=error, result=ctx.result or None, worker=worker,
+        writes=ctx.final_writes(), claim_for=claim_for)
+    return (status if done else None), following

@@ -24,22 +24,20 @@ from sqlalchemy import Engine
 from app.engine.records import RunRecord, RunWrites
 from app.engine.status import RunStatus
 
-_CLAIM = """
-WITH picked AS (
+# Claims the oldest pending run (or one given run) for %(claimer)s, with its log line.
+_CLAIM_CTES = """picked AS (
     SELECT id FROM job_runs WHERE status = 'pending'{only} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
 ), claimed AS (
-    UPDATE job_runs AS r SET status = 'started', worker = %(worker)s, started_at = %(now)s,
+    UPDATE job_runs AS r SET status = 'started', worker = %(claimer)s, started_at = %(now)s,
            heartbeat_at = %(now)s, updated_at = %(now)s, attempts = r.attempts + 1
     FROM picked WHERE r.id = picked.id AND r.status = 'pending'
     RETURNING r.*
-), logged AS (
+), claim_logged AS (
     INSERT INTO job_logs (run_id, at, level, message)
     SELECT id, %(now)s, 'info',
-           'Started on ' || %(worker)s || CASE WHEN attempts > 1 THEN ' (attempt ' || attempts || ')' ELSE '' END
+           'Started on ' || %(claimer)s || CASE WHEN attempts > 1 THEN ' (attempt ' || attempts || ')' ELSE '' END
     FROM claimed
-)
-SELECT * FROM claimed
-"""
+)"""
 
 COUNTERS = ("total", "processed", "created", "updated", "skipped", "failed", "errors_count")
 
@@ -66,15 +64,15 @@ def autocommit(engine: Engine) -> Iterator[psycopg.Connection[Any]]:
 
 def claim(engine: Engine, worker: str, now: dt.datetime, run_id: int | None = None) -> RunRecord | None:
     """Claim the oldest pending run (or that one) with its 'Started on' log line."""
-    sql = _CLAIM.format(only=" AND id = %(run_id)s" if run_id is not None else "")
-    params: dict[str, Any] = {"worker": worker, "now": now, "run_id": run_id}
+    sql = "WITH " + _CLAIM_CTES.format(only=" AND id = %(run_id)s" if run_id is not None else "") + "\nSELECT * FROM claimed"
+    params: dict[str, Any] = {"claimer": worker, "now": now, "run_id": run_id}
     with autocommit(engine) as conn, conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(sql, params).fetchone()
     return RunRecord.from_mapping(row) if row is not None else None
 
 
-@lru_cache(maxsize=32)
-def _finish_sql(with_result: bool, with_counters: bool, with_worker: bool, with_errors: bool) -> str:
+@lru_cache(maxsize=64)
+def _finish_sql(with_result: bool, with_counters: bool, with_worker: bool, with_errors: bool, with_claim: bool) -> str:
     sets = ["status = %(status)s", "finished_at = %(now)s", "heartbeat_at = %(now)s", "updated_at = %(now)s",
             "error = %(error)s"]
     if with_result:
@@ -101,7 +99,12 @@ def _finish_sql(with_result: bool, with_counters: bool, with_worker: bool, with_
          AS e(row_number, field, message, raw, n)
     ORDER BY e.n
 )""")
-    parts.append("\nSELECT count(*) FROM done")
+    if with_claim:  # the worker's next run, in the same round trip
+        parts.append(", " + _CLAIM_CTES.format(only=""))
+        parts.append("\nSELECT (SELECT count(*) FROM done) AS finished_now, claimed.* "
+                     "FROM (SELECT 1) AS one LEFT JOIN claimed ON true")
+    else:
+        parts.append("\nSELECT count(*) AS finished_now FROM done")
     return "".join(parts)
 
 
@@ -112,10 +115,13 @@ def _json(value: Any) -> str:
 def finish(
     engine: Engine, run_id: int, status: RunStatus, now: dt.datetime, *, error: str | None,
     result: dict[str, Any] | None, worker: str | None, writes: RunWrites, logs: list[dict[str, Any]],
-) -> bool:
-    """Status, counters, result, log lines and row errors of a finishing run, all or nothing."""
+    claim_for: str | None = None,
+) -> tuple[bool, RunRecord | None]:
+    """Status, counters, result, log lines and row errors of a finishing run, all or nothing;
+    with `claim_for`, that worker's next run is claimed in the same statement. Returns
+    whether the run was finished (False: not ours any more) and the claimed run."""
     params: dict[str, Any] = {"id": run_id, "status": status.value, "now": now, "error": error, "worker": worker,
-                              "result": _json(result) if result is not None else None}
+                              "result": _json(result) if result is not None else None, "claimer": claim_for}
     if writes.counters is not None:
         params.update({name: writes.counters.get(name) for name in COUNTERS})
     params["logs"] = _json([{"at": line["at"].isoformat(), "level": line["level"], "message": line["message"]}
@@ -123,7 +129,10 @@ def finish(
     if writes.row_errors:
         params["errors"] = _json([{key: e.get(key) for key in ("row_number", "field", "message", "raw")}
                                   for e in writes.row_errors])
-    sql = _finish_sql(result is not None, writes.counters is not None, worker is not None, bool(writes.row_errors))
-    with autocommit(engine) as conn:
-        row = conn.execute(sql, params).fetchone()
-    return bool(row and row[0])
+    sql = _finish_sql(result is not None, writes.counters is not None, worker is not None, bool(writes.row_errors),
+                      claim_for is not None)
+    with autocommit(engine) as conn, conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(sql, params).fetchone()
+    assert row is not None
+    following = RunRecord.from_mapping(row) if claim_for is not None and row["id"] is not None else None
+    return bool(row["finished_now"]), following

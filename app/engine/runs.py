@@ -213,20 +213,36 @@ def finish(
     """Close a started run together with what its context had not written yet (`writes`:
     the last counters, log lines, row errors); without writes, a "Finished" line is logged.
     Returns False when the run is no longer ours (recovered elsewhere)."""
+    return finish_and_claim(engine, run_id, status, error=error, message=message, result=result, worker=worker,
+                            writes=writes)[0]
+
+
+def finish_and_claim(
+    engine: Engine, run_id: int, status: RunStatus, *, error: str | None = None,
+    message: str | None = None, result: dict[str, Any] | None = None, worker: str | None = None,
+    writes: RunWrites | None = None, claim_for: str | None = None,
+) -> tuple[bool, RunRecord | None]:
+    """`finish`, and with `claim_for` also claim that worker's next run: on PostgreSQL in the
+    same statement (a busy worker then spends one round trip between two runs)."""
     now = utcnow()
     pending = writes or RunWrites()
     logs = list(pending.logs)
     if message is not None or writes is None:
         logs.append({"run_id": run_id, "at": now, "level": "error" if status is RunStatus.FAILED else "info",
                      "message": message or f"Finished: {status.label}"})
+    following: RunRecord | None = None
     if engine.dialect.name == "postgresql":
-        done = pg_queue.finish(engine, run_id, status, now, error=error, result=result, worker=worker,
-                               writes=pending, logs=logs)
+        done, following = pg_queue.finish(engine, run_id, status, now, error=error, result=result, worker=worker,
+                                          writes=pending, logs=logs, claim_for=claim_for)
     else:
         done = _finish_in_transaction(engine, run_id, status, now, error, result, worker, pending, logs)
+        if claim_for is not None:
+            following = claim(engine, claim_for)
     if done:
         notify.announce(engine, run_id)
-    return done
+    if following is not None:
+        notify.announce(engine, following.id)
+    return done, following
 
 
 def _finish_in_transaction(
@@ -296,15 +312,20 @@ def _copy_source_artifacts(conn: Connection, from_run: int, to_run: int) -> None
         copy_artifact(conn, artifact_id, to_run)
 
 
-def release(engine: Engine, run_id: int, worker: str) -> bool:
+def release(engine: Engine, run_id: int, worker: str, *, unstarted: bool = False) -> bool:
     """Hand a started run back to the queue (its console is closing): another worker takes it
-    up, resuming from its checkpoint if the job is resumable. False when it was not ours."""
+    up, resuming from its checkpoint if the job is resumable. `unstarted`: the worker claimed
+    it but is stopping before it ran a line of it, so the attempt does not count. False when
+    it was not ours."""
     with engine.begin() as conn:
         cond = and_(runs.c.id == run_id, runs.c.status == RunStatus.STARTED.value, runs.c.worker == worker)
-        done = conn.execute(update(runs).where(cond).values(
-            status=RunStatus.PENDING.value, worker=None, updated_at=utcnow())).rowcount
+        values: dict[str, Any] = dict(status=RunStatus.PENDING.value, worker=None, updated_at=utcnow())
+        if unstarted:
+            values["attempts"] = runs.c.attempts - 1
+        done = conn.execute(update(runs).where(cond).values(**values)).rowcount
         if done:
-            add_log(conn, run_id, f"Released by {worker} (console closed); queued for another worker", "warning")
+            why = "stopping before it began" if unstarted else "console closed"
+            add_log(conn, run_id, f"Released by {worker} ({why}); queued for another worker", "warning")
             notify.send(conn, notify.QUEUE, str(run_id))
             notify.run_changed(conn, run_id)
     return bool(done)

@@ -17,9 +17,10 @@ from sqlalchemy import Engine
 
 from app.engine import notify
 from app.engine.context import JobContext
-from app.engine.executor import Heartbeat, execute
+from app.engine.executor import Heartbeat, execute_and_claim
+from app.engine.records import RunRecord
 from app.engine.recovery import LEASE_SECONDS, recover_orphans
-from app.engine.runs import claim
+from app.engine.runs import claim, release
 from app.engine.status import RunStatus
 from app.engine.waiter import QueueWaiter
 
@@ -47,6 +48,7 @@ class Worker:
         self.current: JobContext | None = None
         self._last_recovery = 0.0
         self._heartbeat: Heartbeat | None = None  # one for the loop's life; run_once alone starts its own
+        self._next: RunRecord | None = None  # claimed by the last finish, to run next
 
     def _set_context(self, ctx: JobContext | None) -> None:
         self.current = ctx
@@ -65,11 +67,14 @@ class Worker:
             log.warning("orphan recovery failed: %s", exc)
 
     def run_once(self) -> bool:
-        """Claim and execute one run; False when the queue was empty."""
-        run = claim(self.engine, self.name)
+        """Claim and execute one run; False when the queue was empty. Inside `loop` the
+        finish of a run also claims the next one (one round trip between two runs)."""
+        run, self._next = self._next or claim(self.engine, self.name), None
         if run is None:
             return False
-        status = execute(self.engine, run, self.name, on_context=self._set_context, heartbeat=self._heartbeat)
+        hand_off = self._heartbeat is not None and not self.stop_event.is_set()
+        status, self._next = execute_and_claim(self.engine, run, self.name, on_context=self._set_context,
+                                               heartbeat=self._heartbeat, claim_next=hand_off)
         if self.on_finished:
             self.on_finished(run.id, status)
         return True
@@ -97,8 +102,18 @@ class Worker:
         finally:
             self._heartbeat.stop()
             self._heartbeat = None
+            self._hand_back()
             notify.flush(self.engine)
             waiter.close()
+
+    def _hand_back(self) -> None:
+        """A run claimed with the last finish while a stop came in goes back to the queue."""
+        following, self._next = self._next, None
+        if following is not None:
+            try:
+                release(self.engine, following.id, self.name, unstarted=True)
+            except Exception as exc:  # recovery re-queues or ends it after the lease
+                log.error("worker %s could not hand back run %s: %s", self.name, following.id, exc)
 
 
 class WorkerPool:
