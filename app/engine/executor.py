@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, update
 
 from app.clock import utcnow
 from app.db import tables
+from app.db.engine import write_transaction
 from app.engine import runs as run_store
 from app.engine.context import JobContext, JobStopped, RunLost
 from app.engine.records import RunRecord
@@ -54,7 +55,8 @@ class Heartbeat(threading.Thread):
         with self._lock:
             watched = list(self._watched.values())
         for ctx in watched:
-            with self.engine.begin() as conn:
+            # the write lock first (SQLite), then the stamp: a beat that waited must not be stale
+            with write_transaction(self.engine) as conn:
                 row = conn.execute(
                     update(table)
                     .where(and_(table.c.id == ctx.run_id, table.c.status == RunStatus.STARTED.value,

@@ -172,15 +172,16 @@ def run_json(engine: Engine, run_id: int) -> dict[str, Any]:
 
 def claim(engine: Engine, worker: str, run_id: int | None = None) -> RunRecord | None:
     """Take the oldest pending run (or that one run). PostgreSQL: SKIP LOCKED hands concurrent
-    claimers disjoint rows, in one statement and one round trip. SQLite: the single UPDATE
-    holds the database's write lock throughout."""
+    claimers disjoint rows, in one statement and one round trip. SQLite: the transaction
+    holds the database's write lock from its start, and the run is stamped once it has it:
+    a stamp taken before a long wait for the lock would make a fresh run look abandoned."""
     if engine.dialect.name == "postgresql":
         return _claim_postgresql(engine, worker, run_id)
-    now = utcnow()
     pick = select(runs.c.id).where(runs.c.status == RunStatus.PENDING.value).order_by(runs.c.id).limit(1)
     if run_id is not None:
         pick = pick.where(runs.c.id == run_id)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
+        now = utcnow()
         stmt = (
             update(runs)
             .where(and_(runs.c.id == pick.scalar_subquery(), runs.c.status == RunStatus.PENDING.value))
