@@ -45,15 +45,37 @@ def test_a_future_run_date_gets_its_own_run(engine):
 
 
 def test_five_workers_started_at_once_make_one_run_per_job_workspace_and_day(engine, db_url, cli):
+    """Five `worker --once` processes started together (each runs the scheduler, then works
+    the queue until it is empty) make exactly one run per job, workspace and day, and those
+    runs end well. Under a loaded machine the processes take long to start (each imports
+    the whole app), so the wait is generous; and on failure the runs' own story is shown."""
     add_workspace(engine, "north")
     add_workspace(engine, "south")
     add_finished_runs(engine, 5, days_ago=150)
     procs = [spawn_cli(cli, db_url, "worker", "--once", "--concurrency", "2") for _ in range(5)]
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
+    outcomes: list[tuple[int, str]] = []
+    try:
+        for proc in procs:
+            _, err = proc.communicate(timeout=300)
+            outcomes.append((proc.returncode, err))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     scheduled = _scheduled(engine)
+    story = _story(engine)
+    assert all(code == 0 for code, _ in outcomes), (outcomes, story)
     keys = Counter((t, w, d) for t, w, d, _ in scheduled)
-    assert keys and max(keys.values()) == 1, keys
+    assert keys and max(keys.values()) == 1, (keys, story)
     assert ("retention_cleanup", None, today()) in keys
-    assert {status for *_, status in scheduled} <= {"completed", "warning"}, scheduled
+    assert {status for *_, status in scheduled} <= {"completed", "warning"}, story
+
+
+def _story(engine) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    """Each scheduled run with its status, worker, error and log lines: what a failure shows."""
+    t, logs = tables.job_runs, tables.job_logs
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.c.id, t.c.type, t.c.status, t.c.worker, t.c.error).where(t.c.schedule_key.is_not(None)))
+        return [(*row, [m for m in conn.execute(select(logs.c.message).where(logs.c.run_id == row.id)
+                                                .order_by(logs.c.id)).scalars()]) for row in rows.all()]
