@@ -220,3 +220,17 @@ def test_a_busy_worker_claims_the_next_run_with_the_finish_and_hands_it_back_on_
     Worker(engine, "w2").loop(until_empty=True)
     again = runs.get_run(engine, third)
     assert again.status is RunStatus.COMPLETED and again.attempts == 1
+
+
+def test_a_worker_thread_keeps_its_own_connection_and_falls_back_to_the_pool(engine):
+    from app.engine import pg_queue
+
+    first, second = (runs.enqueue(engine, "retention_cleanup", {}) for _ in range(2))
+    with pg_queue.dedicated(engine):
+        assert (claimed := runs.claim(engine, "w")) is not None and claimed.id == first
+        held = getattr(pg_queue._thread, "held", None)
+        if engine.dialect.name == "postgresql":
+            assert held is not None and held[0] is engine
+            held[1].close()  # a dropped connection: the pool serves instead
+        assert (claimed := runs.claim(engine, "w")) is not None and claimed.id == second
+    assert getattr(pg_queue._thread, "held", None) is None

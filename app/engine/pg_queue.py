@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -42,10 +43,35 @@ _CLAIM_CTES = """picked AS (
 COUNTERS = ("total", "processed", "created", "updated", "skipped", "failed", "errors_count")
 
 
+_thread = threading.local()
+
+
+@contextmanager
+def dedicated(engine: Engine) -> Iterator[None]:
+    """For a worker loop: its thread's hot-path statements use one autocommit connection of
+    its own instead of a pool checkout (and autocommit switch) per statement."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = psycopg.connect(url, autocommit=True)
+    _thread.held = (engine, conn)
+    try:
+        yield
+    finally:
+        _thread.held = None
+        conn.close()
+
+
 @contextmanager
 def autocommit(engine: Engine) -> Iterator[psycopg.Connection[Any]]:
-    """The pool's psycopg connection itself, in autocommit for one statement: SQLAlchemy's
-    statement and result machinery cost more Python time than the round trip on this path."""
+    """The worker's own connection, or the pool's psycopg connection itself in autocommit
+    for one statement: SQLAlchemy's statement and result machinery cost more Python time
+    than the round trip on this path."""
+    held = getattr(_thread, "held", None)
+    if held is not None and held[0] is engine and not held[1].closed:
+        yield held[1]
+        return
     pooled = engine.raw_connection()
     try:
         conn: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from app.engine import notify
+from app.engine import notify, pg_queue
 from app.engine.context import JobContext
 from app.engine.executor import Heartbeat, execute_and_claim
 from app.engine.records import RunRecord
@@ -85,26 +85,30 @@ class Worker:
         self._heartbeat = Heartbeat(self.engine)
         self._heartbeat.start()
         try:
-            while not self.stop_event.is_set():
-                self.recover()
-                try:
-                    worked = self.run_once()
-                except Exception as exc:  # database down: say so, wait, try again
-                    log.error("worker %s: %s", self.name, exc)
-                    self.stop_event.wait(2.0)
-                    continue
-                if worked:
-                    continue
-                notify.flush(self.engine)  # idle now: consoles hear of the last runs at once
-                if until_empty:
-                    return
-                waiter.wait(idle_timeout)
+            with pg_queue.dedicated(self.engine):
+                self._work(waiter, until_empty, idle_timeout)
         finally:
             self._heartbeat.stop()
             self._heartbeat = None
             self._hand_back()
             notify.flush(self.engine)
             waiter.close()
+
+    def _work(self, waiter: QueueWaiter, until_empty: bool, idle_timeout: float) -> None:
+        while not self.stop_event.is_set():
+            self.recover()
+            try:
+                worked = self.run_once()
+            except Exception as exc:  # database down: say so, wait, try again
+                log.error("worker %s: %s", self.name, exc)
+                self.stop_event.wait(2.0)
+                continue
+            if worked:
+                continue
+            notify.flush(self.engine)  # idle now: consoles hear of the last runs at once
+            if until_empty:
+                return
+            waiter.wait(idle_timeout)
 
     def _hand_back(self) -> None:
         """A run claimed with the last finish while a stop came in goes back to the queue."""
