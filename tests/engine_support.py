@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from app.clock import utcnow
 from app.db import tables
@@ -47,6 +47,32 @@ def wait_status(engine: Engine, run_id: int, predicate, timeout: float = 30.0) -
         if utcnow() > deadline:
             raise AssertionError(f"run {run_id} stuck at {run.status} ({run.processed}/{run.total})")
         stop.wait(0.02)
+
+
+@contextmanager
+def busy_writer(engine: Engine, run_id: int, seconds: float) -> Iterator[None]:
+    """Another connection holds a write transaction (on that run's row) for `seconds` while
+    the block runs, as a busy process would; released and joined at the end."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with engine.begin() as conn:
+            conn.execute(update(tables.job_runs).where(tables.job_runs.c.id == run_id).values(processed=1))
+            holding.set()
+            release.wait(seconds + 5)
+
+    writer = threading.Thread(target=hold, name="busy-writer")
+    writer.start()
+    assert holding.wait(5)
+    timer = threading.Timer(seconds, release.set)
+    timer.start()
+    try:
+        yield
+    finally:
+        release.set()
+        writer.join()
+        timer.cancel()
+        timer.join()
 
 
 @contextmanager

@@ -6,10 +6,9 @@ from __future__ import annotations
 import signal
 import subprocess
 
-from app.db import tables
 from app.engine import history, runs
 from app.engine.status import RunStatus
-from tests.engine_support import add_workspace, bulk_leads, spawn_cli, wait_status
+from tests.engine_support import add_workspace, bulk_leads, busy_writer, spawn_cli, wait_status
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -50,33 +49,13 @@ def test_a_claim_that_waited_for_the_database_is_not_taken_for_an_orphan(engine)
     """The five-schedulers test failed now and then on a loaded machine: on SQLite a claim
     (and a heartbeat) stamped its time before waiting for the write lock, so a run claimed
     after a long wait looked abandoned to another worker's lease check at once."""
-    import threading
-
-    from app.db.engine import write_transaction
     from app.engine.recovery import recover_orphans
 
     run_id = runs.enqueue(engine, "retention_cleanup", {})
     other = runs.enqueue(engine, "retention_cleanup", {})
-    holding, release = threading.Event(), threading.Event()
-
-    def busy_writer() -> None:  # another process's long write transaction
-        with write_transaction(engine) as conn:
-            conn.execute(tables.job_runs.update().where(tables.job_runs.c.id == other).values(processed=1))
-            holding.set()
-            release.wait(5)
-
-    writer = threading.Thread(target=busy_writer)
-    writer.start()
-    assert holding.wait(5)
-    timer = threading.Timer(1.5, release.set)  # longer than the lease used below
-    timer.start()
-    try:
+    with busy_writer(engine, other, 1.5):  # longer than the lease used below
         claimed = runs.claim(engine, "w", run_id)  # SQLite: waits for the writer; PostgreSQL: need not
         orphans = recover_orphans(engine, lease_seconds=1.0)
-    finally:
-        release.set()
-        writer.join()
-        timer.join()
     assert claimed is not None and claimed.id == run_id
     assert orphans == [], "a run claimed just now is not an orphan"
     assert runs.get_run(engine, run_id).status is RunStatus.STARTED

@@ -13,7 +13,7 @@ from app.engine import history, runs
 from app.engine.records import COUNTER_NAMES
 from app.engine.status import RunStatus
 from app.engine.worker import Worker
-from tests.engine_support import add_workspace
+from tests.engine_support import add_workspace, busy_writer
 
 
 def test_run_is_claimed_executed_and_recorded(engine):
@@ -146,29 +146,10 @@ def test_history_filters_sort_and_text_search(engine):
 def test_cancel_waits_for_a_busy_writer_instead_of_failing(engine):
     """A read-then-write (cancel) while another connection holds a write transaction must
     wait for it, not fail with 'database is locked' (SQLite's lock upgrade rule)."""
-    import threading
-
     run_id = runs.enqueue(engine, "retention_cleanup", {})
     runs.claim(engine, "w")
-    holding, release = threading.Event(), threading.Event()
-
-    def busy_writer() -> None:
-        with engine.begin() as conn:
-            conn.execute(tables.job_runs.update().where(tables.job_runs.c.id == run_id).values(processed=1))
-            holding.set()
-            release.wait(5)
-
-    writer = threading.Thread(target=busy_writer)
-    writer.start()
-    assert holding.wait(5)
-    timer = threading.Timer(0.3, release.set)
-    timer.start()
-    try:
+    with busy_writer(engine, run_id, 0.3):
         assert runs.request_cancel(engine, run_id) is RunStatus.STARTED
-    finally:
-        release.set()
-        writer.join()
-        timer.join()
     assert runs.get_run(engine, run_id).cancel_requested
 
 
