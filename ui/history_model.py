@@ -95,6 +95,7 @@ class HistoryModel(QAbstractTableModel):
         self._pages_bg = pages
         self._counts_bg = counts
         self.query = api.HistoryQuery()
+        self._asked = False  # set_query has run once
         self._generation = 0
         self._rows = 0  # rows the view sees: the exact count once known
         self._total: int | None = None
@@ -195,6 +196,9 @@ class HistoryModel(QAbstractTableModel):
         no reset either — every row's content changed, so the view just repaints what it
         shows (a reset or layout change of a million rows re-lays out the whole header).
         Another filter resets to the rows that arrive; the count follows on its own thread."""
+        if query == self.query and self._asked:
+            return  # QTableView.sortByColumn asks the model to sort twice: one query is enough
+        self._asked = True
         same_rows = query.filter == self.query.filter and self._total is not None
         self.query = query
         self._generation += 1
