@@ -44,6 +44,14 @@ class Block:
     numbers: Sequence[int]
     problems: list[Record]
 
+    def add(self, number: int, cells: list[Any], problem: str | None) -> None:
+        """File one record: a problem fails as it is; a blank record is only consumed."""
+        if problem is not None:
+            self.problems.append((number, cells, problem))
+        elif cells:
+            self.rows.append(cells)
+            self.numbers.append(number)  # type: ignore[attr-defined]
+
 
 @dataclass
 class SourceInfo:
@@ -89,11 +97,7 @@ class Source:
         while chunk := list(islice(records, size)):
             block = Block(len(chunk), [], [], [])
             for number, cells, problem in chunk:
-                if problem is not None:
-                    block.problems.append((number, cells, problem))
-                elif cells:
-                    block.rows.append(cells)
-                    block.numbers.append(number)  # type: ignore[attr-defined]
+                block.add(number, cells, problem)
             yield block
 
     def close(self) -> None:
@@ -180,12 +184,7 @@ class CsvSource(Source):
             if row is None:
                 block.problems.append((first + index, [], failures[index]))
                 continue
-            number, cells, problem = (first + index, row, None) if len(row) == width else self._shape(first + index, row, width)
-            if problem is not None:
-                block.problems.append((number, cells, problem))
-            elif cells:
-                block.rows.append(cells)
-                block.numbers.append(number)  # type: ignore[attr-defined]
+            block.add(*((first + index, row, None) if len(row) == width else self._shape(first + index, row, width)))
         return block
 
     @staticmethod
