@@ -26,6 +26,7 @@ from ui.card import Card, muted, say
 from ui.console import Console
 from ui.pages import PageSpec
 from ui.theme import status_color
+from ui.thread_task import while_alive
 
 REFRESH_MS = 30000
 
@@ -113,10 +114,22 @@ class ScheduleCard(Card):
         return "\n".join(lines)
 
     def run_now(self) -> None:
-        run_id = schedules.run_now(self.console.engine, self.job.key, today())
+        """Queue it on the query thread (the GUI thread never waits on the database)."""
+        engine, key = self.console.engine, self.job.key
+        self.run_button.setEnabled(False)
+        say(self.status, "Queuing…")
+        self.console.background.submit(lambda: schedules.run_now(engine, key, today()),
+                                       while_alive(self, self._queued), while_alive(self, self._not_queued))
+
+    def _queued(self, run_id: int) -> None:
+        self.run_button.setEnabled(True)
         say(self.status, f"Queued run #{run_id}", True)
-        self.console.runs_changed.emit([run_id])
         self.console.message.emit(f"Queued {self.job.title} as run #{run_id}")
+        self.console.runs_changed.emit([run_id])  # last: the page redraws its cards on it
+
+    def _not_queued(self, exc: Exception) -> None:
+        self.run_button.setEnabled(True)
+        say(self.status, f"✖ Not queued: {exc}", False)
 
 
 class SchedulesPage(QScrollArea):
