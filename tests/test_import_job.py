@@ -170,19 +170,25 @@ def test_accounts_and_contacts_resolve_references(engine: Engine, tmp_path: Path
     assert history.row_errors(engine, run.id)[0]["message"].startswith("Account field invalid: 'Nope'")
 
 
+def _saved_failed_records(engine: Engine, run_id: int, tmp_path: Path, encoding: str = "utf-8",
+                          delimiter: str = ",") -> tuple[Path, list[list[str]]]:
+    """The run's failed-records artifact saved to a file, and that file's rows as read back."""
+    with engine.connect() as conn:
+        artifact_id = artifacts.find(conn, run_id, "failed_records")
+    assert artifact_id is not None
+    failed = tmp_path / "failed.csv"
+    artifacts.save_to(engine, artifact_id, failed)
+    with failed.open(encoding=encoding, newline="") as handle:
+        return failed, list(csv.reader(handle, delimiter=delimiter))
+
+
 @pytest.mark.parametrize("encoding,delimiter", [("cp1252", ";"), ("utf-8-sig", "\t"), ("utf-8", ",")])
 def test_failed_records_round_trip(engine: Engine, tmp_path: Path, encoding: str, delimiter: str) -> None:
     add_workspace(engine)
     rows = [lead(1, **{"First Name": "Jörg"}), lead(2, email="not-an-email", **{"First Name": "Renée"}), lead(3, Phone="12")]
     parent = run_to_end(engine, _import(engine, write_csv(tmp_path / "in.csv", rows, encoding=encoding, delimiter=delimiter)))
     assert (parent.created, parent.failed) == (1, 2)
-    with engine.connect() as conn:
-        artifact_id = artifacts.find(conn, parent.id, "failed_records")
-    assert artifact_id is not None
-    failed = tmp_path / "failed.csv"
-    artifacts.save_to(engine, artifact_id, failed)
-    with failed.open(encoding=encoding, newline="") as handle:
-        got = list(csv.reader(handle, delimiter=delimiter))
+    failed, got = _saved_failed_records(engine, parent.id, tmp_path, encoding, delimiter)
     assert got[0] == [*HEADERS, "Error"]
     assert got[1] == [*map(guard, rows[1]), "Email field invalid: 'not-an-email'"]  # the phone: '+49...
     assert got[2][:-1] == [*map(guard, rows[2])] and got[2][-1].startswith("Phone field invalid: '12'")
@@ -202,13 +208,7 @@ def test_failed_records_csv_holds_no_formula_and_round_trips(engine: Engine, tmp
     rows = [[*lead(1, **{"First Name": "=SUM(A1)"}), "+1"], [*lead(2, email="@evil", Company="-minus"), "\tTab"]]
     parent = run_to_end(engine, _import(engine, write_csv(tmp_path / "f.csv", rows, headers)))
     assert (parent.created, parent.failed) == (1, 1)
-    with engine.connect() as conn:
-        artifact_id = artifacts.find(conn, parent.id, "failed_records")
-    assert artifact_id is not None
-    failed = tmp_path / "failed.csv"
-    artifacts.save_to(engine, artifact_id, failed)
-    with failed.open(encoding="utf-8", newline="") as handle:
-        got = list(csv.reader(handle))
+    failed, got = _saved_failed_records(engine, parent.id, tmp_path)
     assert got[0] == [*HEADERS, "'=Notes", "Error"]
     assert got[1] == ["First2", "Last2", "'@evil", "'+49 30 1234567", "'-minus", "new", "'\tTab",
                       "Email field invalid: '@evil'"]
