@@ -24,10 +24,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    func,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.db.keyfold import key_fold
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -77,7 +79,7 @@ class Employee(Base):
     first_name: Mapped[str] = mapped_column(String(255))
     last_name: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    __table_args__ = (Index("ux_employees_ws_email", "workspace_id", func.lower("email"), unique=True),)
+    __table_args__ = (Index("ux_employees_ws_email", "workspace_id", key_fold(literal_column("email")), unique=True),)
 
 
 class _Record:
@@ -98,7 +100,7 @@ class Account(_Record, Base):
     country: Mapped[str | None] = mapped_column(String(255))
     employees: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
-        Index("ux_accounts_ws_name", "workspace_id", func.lower("name"), unique=True),
+        Index("ux_accounts_ws_name", "workspace_id", key_fold(literal_column("name")), unique=True),
         Index("ix_accounts_ws_updated", "workspace_id", "updated_at"),
     )
 
@@ -112,7 +114,7 @@ class Contact(_Record, Base):
     title: Mapped[str | None] = mapped_column(String(255))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     __table_args__ = (
-        Index("ux_contacts_ws_email", "workspace_id", func.lower("email"), unique=True),
+        Index("ux_contacts_ws_email", "workspace_id", key_fold(literal_column("email")), unique=True),
         Index("ix_contacts_ws_updated", "workspace_id", "updated_at"),
     )
 
@@ -133,7 +135,7 @@ class Lead(_Record, Base):
     scored_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     __table_args__ = (
-        Index("ux_leads_ws_email", "workspace_id", func.lower("email"), unique=True),
+        Index("ux_leads_ws_email", "workspace_id", key_fold(literal_column("email")), unique=True),
         Index("ix_leads_ws_updated", "workspace_id", "updated_at"),
     )
 

@@ -1,7 +1,8 @@
 """Merging validated records into a module by its match key, the way imports resolve duplicates.
 
-The key (leads/contacts: email, accounts: name) is compared ignoring case within the
-workspace and within the incoming rows. `skip` adds new records and skips duplicates;
+The key (leads/contacts: email, accounts: name) is compared ignoring ASCII letter case
+(`app.db.keyfold`, as the unique index does) within the workspace and within the incoming
+rows. `skip` adds new records and skips duplicates;
 `update` adds new records and updates duplicates — writing only the fields that differ,
 so merging the same rows again changes nothing. One batch is planned with one query for
 the existing keys, then written with one executemany per statement shape.
@@ -13,8 +14,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
+from app.db.keyfold import fold_key, key_fold
 from app.records.fields import match_key
 from app.records.modules import module_table
 
@@ -35,14 +37,14 @@ def plan(conn: Connection, module: str, workspace_id: int, rows: list[dict[str, 
     records an earlier batch of a dry run would have created (nothing was written for them)."""
     table = module_table(module)
     key = match_key(module)
-    keys = sorted({str(r[key]).lower() for r in rows})
+    keys = sorted({fold_key(str(r[key])) for r in rows})
     existing: dict[str, dict[str, Any]] = {}
     if keys:
-        stmt = select(table).where(and_(table.c.workspace_id == workspace_id, func.lower(table.c[key]).in_(keys)))
-        existing = {str(r._mapping[key]).lower(): dict(r._mapping) for r in conn.execute(stmt)}
+        stmt = select(table).where(and_(table.c.workspace_id == workspace_id, key_fold(table.c[key]).in_(keys)))
+        existing = {fold_key(str(r._mapping[key])): dict(r._mapping) for r in conn.execute(stmt)}
     out = UpsertPlan()
     for row in rows:
-        k = str(row[key]).lower()
+        k = fold_key(str(row[key]))
         current = existing.get(k) or (known or {}).get(k)
         pending = out.inserts.get(k)
         if mode == "skip" and (current is not None or pending is not None):

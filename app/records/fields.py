@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from app.db import tables
+from app.db.keyfold import fold_key
 from app.records import validators as v
 
 TEXT_MAX = 255
@@ -107,14 +108,15 @@ def required_fields(module: str) -> list[FieldDef]:
 
 
 def match_key(module: str) -> str:
-    """The field whose value (ignoring case) identifies a record within a workspace."""
+    """The field whose value (ignoring ASCII letter case: `fold_key`) identifies a record in a workspace."""
     module_fields(module)
     return MATCH_KEYS[module.lower()]
 
 
 @dataclass
 class Lookups:
-    """Reference values of one workspace, lower-cased: employee e-mail → id, account name → id."""
+    """Reference values of one workspace by folded key (`fold_key`, as the unique indexes compare):
+    employee e-mail → id, account name → id."""
 
     owners: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, int] = field(default_factory=dict)
@@ -123,13 +125,13 @@ class Lookups:
 def load_lookups(conn: Connection, workspace_id: int, module: str | None = None) -> Lookups:
     """Loads what the module's reference fields need (accounts only for contacts)."""
     emp = tables.employees
-    owners = {str(e).lower(): int(i) for i, e in conn.execute(
+    owners = {fold_key(str(e)): int(i) for i, e in conn.execute(
         select(emp.c.id, emp.c.email).where(emp.c.workspace_id == workspace_id))}
     accounts: dict[str, int] = {}
     if module is None or module == "contacts":
         acc = tables.accounts
-        accounts = {str(n): int(i) for i, n in conn.execute(
-            select(acc.c.id, func.lower(acc.c.name)).where(acc.c.workspace_id == workspace_id))}
+        accounts = {fold_key(str(n)): int(i) for i, n in conn.execute(
+            select(acc.c.id, acc.c.name).where(acc.c.workspace_id == workspace_id))}
     return Lookups(owners, accounts)
 
 
@@ -147,7 +149,7 @@ def _check_status(text: str, _lk: Lookups | None) -> str:
 def _check_owner(text: str, lookups: Lookups | None) -> int | str:
     if lookups is None:
         return v.email(text)
-    found = lookups.owners.get(text.lower())
+    found = lookups.owners.get(fold_key(text))
     if found is None:
         raise v.Invalid("no employee with this e-mail in the workspace")
     return found
@@ -156,7 +158,7 @@ def _check_owner(text: str, lookups: Lookups | None) -> int | str:
 def _check_account(text: str, lookups: Lookups | None) -> int | str:
     if lookups is None:
         return text
-    found = lookups.accounts.get(text.lower())
+    found = lookups.accounts.get(fold_key(text))
     if found is None:
         raise v.Invalid("no account with this name in the workspace")
     return found

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Date, DateTime, Float, Integer, Table, and
 from sqlalchemy.sql.type_api import TypeEngine
 
 from app.db import tables
+from app.db.keyfold import fold_key, key_fold
 from app.records.modules import module_table
 
 CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(!=|>=|<=|=|~|>|<)(.*)$", re.S)
@@ -74,8 +75,8 @@ def _is_text(type_: TypeEngine[object]) -> bool:
 
 def condition_sql(table: Table, cond: Condition) -> ColumnElement[bool]:
     if cond.field == "owner":
-        emails = [v.strip().lower() for v in cond.value.split("|")]
-        owners = select(tables.employees.c.id).where(func.lower(tables.employees.c.email).in_(emails))
+        emails = [fold_key(v.strip()) for v in cond.value.split("|")]
+        owners = select(tables.employees.c.id).where(key_fold(tables.employees.c.email).in_(emails))
         if cond.op not in ("=", "!="):
             raise FilterError("owner accepts = or != with an employee e-mail")
         clause = table.c.owner_id.in_(owners)

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
+from app.db.keyfold import fold_keys
 from app.engine.context import JobContext
 from app.records.columns import validate_columns
 from app.records.fields import Lookups, field_map, load_lookups, match_key, row_validator
@@ -252,7 +253,7 @@ class Importer:
         counts["failed"] += len(errors)
         inserts, insert_keys, updates = batch.inserts, batch.insert_keys, batch.updates
         skipped = updated = 0
-        lowered = list(map(str.lower, key_column))
+        lowered = fold_keys(key_column)
         valid = [index for index, key in enumerate(lowered) if key] if errors else range(len(lowered))
         chosen = [lowered[i] for i in valid] if errors else lowered
         for index, key, seen in zip(valid, chosen, keys.classify(chosen), strict=True):

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, select, text
 
 from app.db import tables
+from app.db.keyfold import fold_keys, key_fold, key_sql
 from app.transfer.batch import Batch, copy_text, pick, replace_none
 
 LOCK_SPACE = zlib.crc32(b"batchdesk.import") & 0x7FFFFFFF
@@ -66,8 +67,8 @@ def keys_present(conn: Connection, layout: Layout, keys: list[str]) -> set[str]:
     for start in range(0, len(keys), 500):
         part = keys[start:start + 500]
         rows = conn.execute(select(column).where(layout.table.c.workspace_id == layout.workspace_id,
-                                                 func.lower(column).in_([k.lower() for k in part])))
-        found.update(str(v).lower() for v in rows.scalars())
+                                                 key_fold(column).in_(fold_keys(part))))
+        found.update(fold_keys(list(rows.scalars())))
     return found
 
 
@@ -157,7 +158,7 @@ class PostgresBackend(Backend):
         defaults = [f"%(d{i})s" for i in range(len(layout.defaults))]
         self.merge = (f"INSERT INTO {table.name} AS t ({names}) SELECT %(ws)s, {', '.join(layout.mapped)}"
                       f"{''.join(', ' + d for d in defaults)} FROM {STAGE} "
-                      f"ON CONFLICT (workspace_id, lower({layout.key_column})) DO UPDATE SET "
+                      f"ON CONFLICT (workspace_id, {key_sql(layout.key_column, self.conn.dialect)}) DO UPDATE SET "
                       f"{', '.join([*sets, 'updated_at = %(now)s'])}")
         self.merge_params = {"now": self.now, "ws": layout.workspace_id,
                              **{f"d{i}": value for i, (_, value) in enumerate(layout.defaults)}}
@@ -218,8 +219,8 @@ class SqliteBackend(Backend):
         # as this import's timestamp and keeps the record's own.
         sets = [f"{c} = CASE WHEN excluded.{c} = ? THEN {c} ELSE excluded.{c} END" if c == "created_at"
                 else f"{c} = excluded.{c}" for c in layout.mapped]
-        self.update_sql = (f"{self.insert_sql} WHERE true ON CONFLICT (workspace_id, lower({key})) DO UPDATE SET "
-                           f"{', '.join([*sets, 'updated_at = ?'])}")
+        self.update_sql = (f"{self.insert_sql} WHERE true ON CONFLICT (workspace_id, {key_sql(key, self.conn.dialect)}) "
+                           f"DO UPDATE SET {', '.join([*sets, 'updated_at = ?'])}")
         self.stamp = sqlite_datetime(self.now)
 
     def encode(self, batch: Batch) -> None:
@@ -258,12 +259,12 @@ def make_backend(conn: Connection, layout: Layout, now: dt.datetime) -> Backend:
 
 
 def existing_keys(conn: Connection, layout: Layout) -> Iterator[str]:
-    """Every key the workspace holds, lower-cased in Python (as the file's keys are), streamed."""
+    """Every key the workspace holds, folded in Python as the file's keys are, streamed."""
     column = layout.table.c[layout.key_column]
     result = conn.execute(select(column).where(layout.table.c.workspace_id == layout.workspace_id)
                           .execution_options(stream_results=True, yield_per=50_000))
-    for value in result.scalars():
-        yield str(value).lower()
+    for part in result.scalars().partitions():
+        yield from fold_keys(list(part))
 
 
 def layout_for(module: str, workspace_id: int, mapped: tuple[str, ...], key_column: str, now: Any) -> Layout:
