@@ -29,6 +29,16 @@ def console_engine(demo_db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def query_thread(qtbot):  # type: ignore[no-untyped-def]
+    """A background query thread like the console's, for a dialog tested on its own; joined after."""
+    from ui.background import Background
+
+    background = Background("test-queries")
+    yield background
+    background.close()
+
+
+@pytest.fixture
 def make_window(qtbot, console_home: Path, console_engine: Engine):  # type: ignore[no-untyped-def]
     """make_window(workers=0, mode="threads"|"processes") -> MainWindow, started and shown; closed (cancelling) afterwards."""
     from ui.app import build_window

@@ -13,11 +13,12 @@ from app.engine.runs import get_run
 from ui.run_job import RunJobDialog
 
 
-def open_dialog(qtbot, engine: Engine, **kwargs) -> RunJobDialog:  # type: ignore[no-untyped-def]
-    dialog = RunJobDialog(engine, **kwargs)
+def open_dialog(qtbot, engine: Engine, background, **kwargs) -> RunJobDialog:  # type: ignore[no-untyped-def]
+    dialog = RunJobDialog(engine, background, **kwargs)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.workspace.count() > 1)  # the workspaces arrive from the query thread
     return dialog
 
 
@@ -29,8 +30,9 @@ def check_job(qtbot, dialog: RunJobDialog, key: str) -> None:  # type: ignore[no
     qtbot.waitUntil(lambda: key in dialog.cards)
 
 
-def test_rejected_value_blocks_run_then_valid_values_queue_a_run(qtbot, console_home, console_engine: Engine) -> None:
-    dialog = open_dialog(qtbot, console_engine)
+def test_rejected_value_blocks_run_then_valid_values_queue_a_run(qtbot, console_home, console_engine: Engine,
+                                                                 query_thread) -> None:
+    dialog = open_dialog(qtbot, console_engine, query_thread)
     assert not dialog.run_button.isEnabled()
     check_job(qtbot, dialog, "rebuild_search_index")
     form = dialog.cards["rebuild_search_index"].form
@@ -40,8 +42,8 @@ def test_rejected_value_blocks_run_then_valid_values_queue_a_run(qtbot, console_
     # an employee that does not exist: refused, shown, Run disabled
     picker = form.editors["employee_id"]
     qtbot.keyClicks(picker.combo.lineEdit(), "zzz-nobody")  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: form.error_labels["employee_id"].isVisible())
-    assert "No employee matches 'zzz-nobody'" in form.error_labels["employee_id"].text()
+    qtbot.waitUntil(lambda: "No employee matches 'zzz-nobody'" in form.error_labels["employee_id"].text())
+    assert form.error_labels["employee_id"].isVisible()
     assert not dialog.run_button.isEnabled()
     assert "Employee ID" in dialog.status.text()
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
@@ -100,8 +102,9 @@ def test_rejected_value_blocks_run_then_valid_values_queue_a_run(qtbot, console_
     assert not dialog.isVisible()
 
 
-def test_several_jobs_queue_together_and_global_jobs_ignore_the_workspace(qtbot, console_engine: Engine) -> None:
-    dialog = open_dialog(qtbot, console_engine, preselect=["retention_cleanup"])
+def test_several_jobs_queue_together_and_global_jobs_ignore_the_workspace(qtbot, console_engine: Engine,
+                                                                          query_thread) -> None:
+    dialog = open_dialog(qtbot, console_engine, query_thread, preselect=["retention_cleanup"])
     assert dialog.workspace_id() is None  # a global job starts on all workspaces
     check_job(qtbot, dialog, "rebuild_search_index")
     dialog.workspace.setFocus()
@@ -116,10 +119,11 @@ def test_several_jobs_queue_together_and_global_jobs_ignore_the_workspace(qtbot,
     assert second.params["modules"] == ["leads", "contacts", "accounts"]
 
 
-def test_an_import_from_the_dialog_stores_its_file_with_the_run(qtbot, console_engine: Engine, tmp_path) -> None:
+def test_an_import_from_the_dialog_stores_its_file_with_the_run(qtbot, console_engine: Engine, tmp_path,
+                                                                query_thread) -> None:
     from app.engine import artifacts
 
-    dialog = open_dialog(qtbot, console_engine)
+    dialog = open_dialog(qtbot, console_engine, query_thread)
     check_job(qtbot, dialog, "import")
     form = dialog.cards["import"].form
     file_line = form.editors["file"].line  # type: ignore[attr-defined]

@@ -52,9 +52,12 @@ def no_keyring() -> Iterator[None]:
     keyring.set_keyring(before)
 
 
-def settings_page(make_window):  # type: ignore[no-untyped-def]
+def settings_page(qtbot, make_window):  # type: ignore[no-untyped-def]
+    """The page once its shared settings have arrived from the query thread."""
     window = make_window()
-    return window, window.show_page("settings")
+    page = window.show_page("settings")
+    qtbot.waitUntil(lambda: page.retention.form.isEnabled() and page.smtp.form.isEnabled())
+    return window, page
 
 
 def retype(qtbot, line, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +72,7 @@ def no_file_holds(home: Path, secret: str) -> bool:
 
 
 def test_retention_is_saved_in_the_database_and_bad_values_refused(qtbot, make_window, console_engine: Engine) -> None:
-    _window, page = settings_page(make_window)
+    _window, page = settings_page(qtbot, make_window)
     card = page.retention
     history = card.form.editors["history_days"].spin
     retype(qtbot, history.lineEdit(), "0")
@@ -80,14 +83,14 @@ def test_retention_is_saved_in_the_database_and_bad_values_refused(qtbot, make_w
     retype(qtbot, failed.lineEdit(), "45")
     qtbot.waitUntil(card.save_button.isEnabled)
     qtbot.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
-    assert "Saved" in card.status.text()
+    qtbot.waitUntil(lambda: "Saved" in card.status.text())
     with console_engine.connect() as conn:
         assert settings_store.retention_days(conn) == {"history": 120, "export": 7, "failed_records": 45}
 
 
 def test_smtp_settings_persist_and_the_password_goes_to_the_keyring(
         qtbot, make_window, console_engine: Engine, console_home: Path, memory_keyring: MemoryKeyring) -> None:
-    _window, page = settings_page(make_window)
+    _window, page = settings_page(qtbot, make_window)
     card = page.smtp
     editors = card.form.editors
     retype(qtbot, editors["host"].line, "smtp.example.com")
@@ -107,7 +110,7 @@ def test_smtp_settings_persist_and_the_password_goes_to_the_keyring(
     qtbot.keyClicks(card.password, "s3cret-smtp")
     qtbot.waitUntil(card.save_button.isEnabled)
     qtbot.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
-    assert "password is in the keyring" in card.status.text()
+    qtbot.waitUntil(lambda: "password is in the keyring" in card.status.text())
     stored = settings_store.get_all(console_engine)
     assert (stored["smtp.host"], stored["smtp.port"], stored["smtp.starttls"], stored["smtp.username"]) == (
         "smtp.example.com", 587, True, "mailer")
@@ -118,7 +121,7 @@ def test_smtp_settings_persist_and_the_password_goes_to_the_keyring(
 
 def test_database_url_is_saved_without_its_password(qtbot, make_window, console_home: Path,
                                                     memory_keyring: MemoryKeyring) -> None:
-    window, page = settings_page(make_window)
+    window, page = settings_page(qtbot, make_window)
     card = page.database
     assert card.keyring.text().startswith("Passwords are kept in the system keyring")
     retype(qtbot, card.url, "postgresql://batch:pw-in-url-42@db.example:5432/batchdesk")
@@ -136,7 +139,7 @@ def test_database_url_is_saved_without_its_password(qtbot, make_window, console_
 
 def test_without_a_keyring_the_page_says_so_and_saves_no_password(qtbot, make_window, console_home: Path,
                                                                   no_keyring: None) -> None:
-    _window, page = settings_page(make_window)
+    _window, page = settings_page(qtbot, make_window)
     card = page.database
     assert card.keyring.isVisible()
     assert "No keyring is available on this machine" in card.keyring.text()
@@ -148,7 +151,7 @@ def test_without_a_keyring_the_page_says_so_and_saves_no_password(qtbot, make_wi
 
 
 def test_test_connection_reports_success_and_failure(qtbot, make_window, console_engine: Engine) -> None:
-    _window, page = settings_page(make_window)
+    _window, page = settings_page(qtbot, make_window)
     card = page.database
     retype(qtbot, card.url, console_engine.url.render_as_string(hide_password=False))
     qtbot.mouseClick(card.test_button, Qt.MouseButton.LeftButton)
@@ -163,7 +166,7 @@ def test_test_connection_reports_success_and_failure(qtbot, make_window, console
 
 
 def test_worker_count_applies_at_once_and_is_remembered(qtbot, make_window) -> None:
-    window, page = settings_page(make_window)
+    window, page = settings_page(qtbot, make_window)
     card = page.workers
     retype(qtbot, card.count.lineEdit(), "1")
     qtbot.mouseClick(card.apply, Qt.MouseButton.LeftButton)

@@ -20,11 +20,13 @@ SAMPLE = ("First Name,Last Name,E-mail,Phone Number,Company,Job Title,Country,Le
 
 
 def screenshot(console: Console, parent: QWidget) -> ImportWizard:
-    """The wizard on its mapping step with a small sample file, as after a drop."""
-    folder = Path(tempfile.mkdtemp(prefix="batchdesk-shot-"))
-    sample = folder / "fair_leads_2026.csv"
+    """The wizard on its mapping step with a small sample file, as after a drop. The file's
+    folder goes with the wizard (or, at the latest, when the process exits)."""
+    folder = tempfile.TemporaryDirectory(prefix="batchdesk-shot-")
+    sample = Path(folder.name) / "fair_leads_2026.csv"
     sample.write_text(SAMPLE, encoding="utf-8")
     wizard = open_import(console, parent, str(sample))
+    wizard.destroyed.connect(lambda *_args: folder.cleanup())
     console.background.submit(lambda: None, lambda _none: wizard.go(1))  # after the preview has arrived
     return wizard
 

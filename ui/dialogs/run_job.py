@@ -5,12 +5,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from ui.console import Console
+from ui.forms.picker import PickerEditor
 from ui.pages import DialogSpec
 from ui.run_job import RunJobDialog
 
 
 def make(console: Console, parent: QWidget, preselect: list[str] | None = None) -> RunJobDialog:
-    dialog = RunJobDialog(console.engine, parent, preselect=preselect)
+    dialog = RunJobDialog(console.engine, console.background, parent, preselect=preselect)
 
     def queued(ids: list[int]) -> None:
         console.runs_changed.emit(ids)
@@ -26,9 +27,14 @@ def screenshot(console: Console, parent: QWidget) -> RunJobDialog:
     """Two jobs chosen, one narrowed to an org unit, so every kind of editor shows."""
     dialog = make(console, parent, ["rebuild_search_index", "retention_cleanup"])
     form = dialog.cards["rebuild_search_index"].form
-    units = form.editors["org_unit_id"]
-    first = units.combo.itemData(1) if units.combo.count() > 1 else None  # type: ignore[attr-defined]
-    form.set_values({"org_unit_id": first, "force": True, "modules": ["leads", "contacts"]})
+    units: PickerEditor = form.editors["org_unit_id"]  # type: ignore[assignment]
+    form.set_values({"force": True, "modules": ["leads", "contacts"]})
+
+    def pick_unit() -> None:  # each time the workspace's units arrive
+        if units.combo.count() > 1:
+            form.set_values({"org_unit_id": units.combo.itemData(1)})
+
+    units.loaded.connect(pick_unit)
     return dialog
 
 

@@ -37,6 +37,10 @@ class InputError(ValueError):
     """The editor holds text that is not a value of its kind."""
 
 
+class Pending(InputError):
+    """The value is not known yet (a search is on its way): not valid, but not wrong either."""
+
+
 class FieldEditor(QWidget):
     changed = Signal()
 

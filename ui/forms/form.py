@@ -24,6 +24,7 @@ from ui.forms.editors import (
     IntEditor,
     JsonEditor,
     NumberEditor,
+    Pending,
     TextEditor,
 )
 from ui.forms.list_editors import MappingEditor, MultiChoiceEditor, TextListEditor
@@ -36,6 +37,7 @@ EDITORS: dict[str, type[FieldEditor]] = {
     "textlist": TextListEditor, "mapping": MappingEditor, "file": FileEditor, "json": JsonEditor,
 }
 ERROR_STYLE = "color: #d64541;"
+MUTED_STYLE = "color: palette(placeholder-text);"
 Validator = Callable[[dict[str, Any]], Any]
 
 
@@ -61,7 +63,7 @@ def small_label(text: str, style: str = "") -> QLabel:
     font = label.font()
     font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
     label.setFont(font)
-    label.setStyleSheet(style or "color: palette(placeholder-text);")
+    label.setStyleSheet(style or MUTED_STYLE)
     return label
 
 
@@ -78,6 +80,7 @@ class SchemaForm(QWidget):
         self.editors: dict[str, FieldEditor] = {}
         self.error_labels: dict[str, QLabel] = {}
         self.errors: dict[str, str] = {}
+        self.pending: set[str] = set()  # fields whose value is still being looked up
         self.parsed: Any = None
         self._valid = False
         outer = QVBoxLayout(self)
@@ -157,11 +160,14 @@ class SchemaForm(QWidget):
     def revalidate(self) -> bool:
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}
+        self.pending = set()
         for name, editor in self.editors.items():
             try:
                 values[name] = editor.value()
             except InputError as exc:
                 errors[name] = str(exc)
+                if isinstance(exc, Pending):
+                    self.pending.add(name)
         self.parsed = None
         if self.validate is not None:
             try:
@@ -184,7 +190,9 @@ class SchemaForm(QWidget):
     def _show(self, errors: dict[str, str]) -> None:
         self.errors = errors
         for name, label in self.error_labels.items():
-            label.setText(f"⚠ {errors[name]}" if name in errors else "")
+            pending = name in self.pending
+            label.setText(errors[name] if pending else f"⚠ {errors[name]}" if name in errors else "")
+            label.setStyleSheet(MUTED_STYLE if pending else ERROR_STYLE)
             label.setVisible(name in errors)
         self.form_error.setText(f"⚠ {errors['']}" if "" in errors else "")
         self.form_error.setVisible("" in errors)

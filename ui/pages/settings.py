@@ -22,8 +22,8 @@ class SettingsPage(QScrollArea):
         self.workers = WorkersCard(console)
         self.retention = ModelCard(
             "Retention", "How long job history and files are kept; the daily retention clean-up applies them.",
-            console.engine, admin.RetentionSettings, admin.load_retention, admin.save_retention, "retention")
-        self.smtp = SmtpCard(console.engine)
+            console.engine, console.background, admin.RetentionSettings, admin.load_retention, admin.save_retention, "retention")
+        self.smtp = SmtpCard(console.engine, console.background)
         left, right = QVBoxLayout(), QVBoxLayout()
         for column, cards in ((left, (self.database, self.workers)), (right, (self.retention, self.smtp))):
             column.setSpacing(14)

@@ -2,6 +2,8 @@
 
 Run stays disabled until every selected job's options pass its pydantic model; the
 message sits next to the field it concerns. Run queues through `app.api.launch`.
+Every database call (the workspaces, the pickers' searches, the launch) runs on the
+console's query thread, so a slow or unreachable database never freezes the dialog.
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from app.api import pickers
+from app.api.connection import describe_error
 from app.api.launch import LaunchRequest, launch
 from app.engine.jobtype import JobType
 from app.engine.registry import job_types
 from app.engine.runs import OptionsError
+from ui.background import Background
 from ui.forms import EnginePickerSource, PickerSource, SchemaForm
 from ui.forms.spec import model_defaults
 from ui.run_job.job_picker import JobPicker
+from ui.thread_task import while_alive
 
 ALL_WORKSPACES = "All workspaces"
 
@@ -71,14 +76,17 @@ class JobCard(QFrame):
 class RunJobDialog(QDialog):
     queued = Signal(list)  # the new run ids
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, preselect: list[str] | None = None,
-                 source: PickerSource | None = None) -> None:
+    def __init__(self, engine: Engine, background: Background, parent: QWidget | None = None, *,
+                 preselect: list[str] | None = None, source: PickerSource | None = None) -> None:
         super().__init__(parent)
-        self.engine = engine
-        self.source = source or EnginePickerSource(engine)
+        self.engine, self.background = engine, background
+        self.source = source or EnginePickerSource(engine, background)
         self.jobs = job_types()
         self.cards: dict[str, JobCard] = {}
         self._workspace_touched = False
+        self._workspaces_loaded = False
+        self._workspaces_error = ""
+        self._queuing = False
         self.setWindowTitle("Run Job")
         self.setObjectName("RunJobDialog")
         self.resize(1040, 700)
@@ -86,14 +94,13 @@ class RunJobDialog(QDialog):
         for key in preselect or []:
             self.picker.set_checked(key)
         self._update()
+        self.load_workspaces()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.workspace = QComboBox()
         self.workspace.setObjectName("workspace")
         self.workspace.addItem(ALL_WORKSPACES, None)
-        for choice in pickers.search(self.engine, "workspace", limit=500):
-            self.workspace.addItem(choice.label, choice.id)
         self.workspace.setMinimumContentsLength(22)
         self.workspace.activated.connect(self._workspace_chosen)
         self.run_date = QDateEdit(QDate.currentDate())
@@ -163,6 +170,22 @@ class RunJobDialog(QDialog):
         layout.addLayout(bottom)
 
     # ------------------------------------------------------------------ state
+    def load_workspaces(self) -> None:
+        engine = self.engine
+        self.background.submit(lambda: pickers.search(engine, "workspace", limit=500),
+                               while_alive(self, self._workspaces_arrived), while_alive(self, self._workspaces_failed))
+
+    def _workspaces_arrived(self, choices: list[pickers.Choice]) -> None:
+        for choice in choices:
+            self.workspace.addItem(choice.label, choice.id)
+        self._workspaces_loaded = True
+        self._default_workspace()
+        self._update()
+
+    def _workspaces_failed(self, exc: Exception) -> None:
+        self._workspaces_error = f"Could not read the workspaces: {describe_error(exc)}"
+        self._update()
+
     def workspace_id(self) -> int | None:
         value = self.workspace.currentData()
         return None if value is None else int(value)
@@ -175,7 +198,7 @@ class RunJobDialog(QDialog):
 
     def _default_workspace(self) -> None:
         """Per-workspace jobs start on the first workspace; global ones on all of them."""
-        if self._workspace_touched:
+        if self._workspace_touched or not self._workspaces_loaded:
             return
         wants_one = any(self.jobs[k].per_workspace for k in self.cards)
         self.workspace.setCurrentIndex(1 if wants_one and self.workspace.count() > 1 else 0)
@@ -191,6 +214,7 @@ class RunJobDialog(QDialog):
         for key in keys:
             if key not in self.cards:
                 card = JobCard(self.jobs[key], self.source)
+                card.form.set_scope(self.workspace_id())
                 card.form.validityChanged.connect(self._update)
                 card.form.valuesChanged.connect(self._update)
                 self.cards[key] = card
@@ -205,9 +229,16 @@ class RunJobDialog(QDialog):
 
     def _update(self) -> None:
         problems = self.problems()
-        ready = bool(self.cards) and not problems
-        self.run_button.setEnabled(ready)
-        if not self.cards:
+        waiting = not self._workspaces_loaded or self._queuing
+        self.run_button.setEnabled(bool(self.cards) and not problems and not waiting and not self._workspaces_error)
+        if self._queuing:
+            return
+        if self._workspaces_error:
+            problems.insert(0, self._workspaces_error)
+            self.status.setText(self._workspaces_error)
+        elif not self._workspaces_loaded:
+            self.status.setText("Loading workspaces…")
+        elif not self.cards:
             self.status.setText("Choose at least one job.")
         elif problems:
             self.status.setText("Fix before running: " + "; ".join(problems))
@@ -224,11 +255,22 @@ class RunJobDialog(QDialog):
             return
         requests = [LaunchRequest(key, card.form.values()) for key, card in self.cards.items()]
         run_date: dt.date = self.run_date.date().toPython()  # type: ignore[assignment]
-        try:
-            ids = launch(self.engine, requests, workspace_id=self.workspace_id(), run_date=run_date)
-        except (OptionsError, ValueError) as exc:
-            self.status.setText(str(exc))
-            self.status.setStyleSheet("color: #d64541;")
-            return
+        engine, workspace_id = self.engine, self.workspace_id()
+        self._queuing = True
+        self.run_button.setEnabled(False)
+        self.status.setText("Queuing…")
+        self.status.setStyleSheet("")
+        self.background.submit(lambda: launch(engine, requests, workspace_id=workspace_id, run_date=run_date),
+                               while_alive(self, self._launched), while_alive(self, self._launch_failed))
+
+    def _launched(self, ids: list[int]) -> None:
+        self._queuing = False
         self.queued.emit(ids)
         self.accept()
+
+    def _launch_failed(self, exc: Exception) -> None:
+        self._queuing = False
+        self._update()
+        message = str(exc) if isinstance(exc, (OptionsError, ValueError)) else f"Could not queue: {describe_error(exc)}"
+        self.status.setText(message)
+        self.status.setStyleSheet("color: #d64541;")

@@ -1,6 +1,6 @@
 """Cards for the settings every console shares (retention, SMTP) and the local worker
-count. The shared ones are forms generated from `app.api.settings` models and saved in the
-database; the worker count is this workstation's own."""
+count. The shared ones are forms generated from `app.api.settings` models, read and saved
+in the database off the GUI thread; the worker count is this workstation's own."""
 
 from __future__ import annotations
 
@@ -13,22 +13,29 @@ from sqlalchemy import Engine
 
 from app.api import secrets
 from app.api import settings as admin
+from app.api.connection import describe_error
+from ui.background import Background
 from ui.card import Card, muted, say
 from ui.console import Console
 from ui.forms import SchemaForm
+from ui.thread_task import while_alive
 from ui.workers import MODES
 
 MAX_WORKERS = 32
 
 
 class ModelCard(Card):
-    """A form for one settings model, loaded from and saved to the shared database."""
+    """A form for one settings model, loaded from and saved to the shared database on the
+    console's query thread: the fields stay disabled until the stored values have arrived,
+    so nothing typed is overwritten and nobody saves defaults they never saw."""
 
-    def __init__(self, title: str, description: str, engine: Engine, model: type[BaseModel],
-                 load: Callable[[Engine], BaseModel], store: Callable[[Engine, Any], None], key: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, description: str, engine: Engine, background: Background,
+                 model: type[BaseModel], load: Callable[[Engine], BaseModel], store: Callable[[Engine, Any], None],
+                 key: str, parent: QWidget | None = None) -> None:
         super().__init__(title, description, parent)
-        self.engine, self.model, self.load, self.store = engine, model, load, store
+        self.engine, self.background, self.model, self.load, self.store = engine, background, model, load, store
+        self.loaded = False
+        self.busy = False
         self.form = SchemaForm.for_model(model)
         self.form.setObjectName(f"{key}_form")
         self.body.addWidget(self.form)
@@ -37,48 +44,82 @@ class ModelCard(Card):
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName(f"save_{key}")
         self.save_button.clicked.connect(self.save)
-        self.form.validityChanged.connect(self.save_button.setEnabled)
+        self.form.validityChanged.connect(lambda _valid: self._enable())
         self.buttons = self.add_buttons(self.save_button, status=self.status)
         self.refresh()
 
+    def _enable(self) -> None:
+        self.form.setEnabled(self.loaded and not self.busy)
+        self.save_button.setEnabled(self.loaded and not self.busy and self.form.is_valid())
+
+    def _set_busy(self, busy: bool, message: str = "") -> None:
+        self.busy = busy
+        self._enable()
+        if message:
+            say(self.status, message)
+
     def refresh(self) -> None:
-        self.form.set_values(self.load(self.engine).model_dump(mode="json"))
+        if self.busy:
+            return
+        self._set_busy(True, "Loading…")
+        engine, load = self.engine, self.load
+        self.background.submit(lambda: load(engine), while_alive(self, self._loaded),
+                               while_alive(self, self._load_failed))
+
+    def _loaded(self, values: BaseModel) -> None:
+        self.loaded = True
+        self.form.set_values(values.model_dump(mode="json"))
+        self._set_busy(False)
         say(self.status, "")
 
+    def _load_failed(self, exc: Exception) -> None:
+        self._set_busy(False)
+        say(self.status, f"✖ Could not read the settings: {describe_error(exc)}. Press F5 to try again.", False)
+
     def save(self) -> bool:
+        """Start saving (the answer comes to `saved`); False when the form is refused."""
+        if not self.loaded or self.busy:
+            return False
         if not self.form.revalidate():
             say(self.status, "✖ Fix the fields marked above first.", False)
             return False
-        self.store(self.engine, self.form.parsed)
-        say(self.status, "✔ Saved — every console and worker uses these now.", True)
+        self._set_busy(True, "Saving…")
+        engine, store, parsed = self.engine, self.store, self.form.parsed
+        self.background.submit(lambda: store(engine, parsed), while_alive(self, lambda _none: self.saved(parsed)),
+                               while_alive(self, self._save_failed))
         return True
+
+    def saved(self, parsed: Any) -> None:
+        self._set_busy(False)
+        say(self.status, "✔ Saved — every console and worker uses these now.", True)
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._set_busy(False)
+        say(self.status, f"✖ Not saved: {describe_error(exc)}", False)
 
 
 class SmtpCard(ModelCard):
     """SMTP, with the password for its username kept in the keyring."""
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, background: Background, parent: QWidget | None = None) -> None:
         super().__init__("E-mail (SMTP)", "Where notifications and the daily failure digest are sent from.",
-                         engine, admin.SmtpSettings, admin.load_smtp, admin.save_smtp, "smtp", parent)
+                         engine, background, admin.SmtpSettings, admin.load_smtp, admin.save_smtp, "smtp", parent)
         self.password = QLineEdit()
         self.password.setObjectName("smtp_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("SMTP password (kept in the system keyring)")
         self.form.layout_.addRow("Password:", self.password)
 
-    def save(self) -> bool:
-        if not super().save():
-            return False
-        parsed: admin.SmtpSettings = self.form.parsed
+    def saved(self, parsed: admin.SmtpSettings) -> None:
+        super().saved(parsed)
         if self.password.text():
             try:
                 secrets.store(secrets.smtp_account(parsed.username, parsed.host), self.password.text())
             except secrets.NoKeyring as exc:
                 say(self.status, f"Saved the settings, but {exc}.", False)
-                return True
+                return
             self.password.clear()
             say(self.status, "✔ Saved; the password is in the keyring.", True)
-        return True
 
 
 class WorkersCard(Card):
