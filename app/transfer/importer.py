@@ -17,6 +17,8 @@ import gc
 import queue
 import threading
 from collections.abc import Iterator, Sequence
+from itertools import compress
+from operator import not_
 from typing import Any
 
 from sqlalchemy import Connection
@@ -251,21 +253,17 @@ class Importer:
                 batch.errors.append((numbers[index], message, field or None, raw))
             key_column[index] = ""
         counts["failed"] += len(errors)
-        inserts, insert_keys, updates = batch.inserts, batch.insert_keys, batch.updates
-        skipped = updated = 0
         lowered = fold_keys(key_column)
         valid = [index for index, key in enumerate(lowered) if key] if errors else range(len(lowered))
         chosen = [lowered[i] for i in valid] if errors else lowered
-        for index, key, seen in zip(valid, chosen, keys.classify(chosen), strict=True):
-            if seen:
-                if self.update_mode:
-                    updates[key] = index
-                    updated += 1
-                else:
-                    skipped += 1
-            else:
-                inserts.append(index)
-                insert_keys.append(key)
-        counts["created"] += len(inserts)
-        counts["updated"] += updated
-        counts["skipped"] += skipped
+        seen = keys.classify(chosen)
+        fresh = list(map(not_, seen))
+        batch.inserts += compress(valid, fresh)
+        batch.insert_keys += compress(chosen, fresh)
+        repeated = sum(seen)
+        if self.update_mode:
+            batch.updates.update(compress(zip(chosen, valid, strict=True), seen))  # a key's last row wins
+            counts["updated"] += repeated
+        else:
+            counts["skipped"] += repeated
+        counts["created"] += len(chosen) - repeated
