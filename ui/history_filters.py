@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QStyleOptionComboBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -80,24 +81,36 @@ class FilterBar(QWidget):
             edit.setObjectName(name)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setVisible(False)
             edit.dateChanged.connect(self._emit)
         self.dash = QLabel("–")
-        self.dash.setVisible(False)
         self.clear_button = QPushButton(icon("clear"), "Clear")
         self.clear_button.setObjectName("filter-clear")
         self.clear_button.setToolTip("Clear all filters")
         self.clear_button.clicked.connect(self.clear)
 
-        # The search field is placed by the page (in its header, where there is room); the
-        # boxes make one row that fits a laptop-sized window.
-        layout = QHBoxLayout(self)
+        # The search field and Clear are placed by the page (in its header, where there is
+        # room); the boxes make one row that fits a 1024-pixel screen beside the sidebar, and a
+        # custom date range opens a second row below them instead of widening the window.
+        boxes = QHBoxLayout()
+        boxes.setSpacing(6)
+        for widget in (self.type, self.status, self.module, self.user, self.workspace, self.dates):
+            boxes.addWidget(widget)
+        boxes.addStretch(1)
+        self.range_row = QWidget()
+        self.range_row.setObjectName("filter-range")
+        span = QHBoxLayout(self.range_row)
+        span.setContentsMargins(0, 0, 0, 0)
+        span.setSpacing(6)
+        span.addWidget(QLabel("From"))
+        for widget in (self.date_from, self.dash, self.date_to):
+            span.addWidget(widget)
+        span.addStretch(1)
+        self.range_row.setVisible(False)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        for widget in (self.type, self.status, self.module, self.user, self.workspace, self.dates,
-                       self.date_from, self.dash, self.date_to, self.clear_button):
-            layout.addWidget(widget)
-        layout.addStretch(1)
+        layout.addLayout(boxes)
+        layout.addWidget(self.range_row)
 
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
@@ -133,9 +146,7 @@ class FilterBar(QWidget):
 
     # ------------------------------------------------------------ the filter
     def _dates_changed(self) -> None:
-        custom = self.dates.currentData() == -1
-        for widget in (self.date_from, self.dash, self.date_to):
-            widget.setVisible(custom)
+        self.range_row.setVisible(self.dates.currentData() == -1)
         self._emit()
 
     def date_span(self) -> tuple[dt.date | None, dt.date | None]:

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         title.setObjectName("AppTitle")
         side_layout.addWidget(title)
         side_layout.addWidget(self.sidebar)
-        side.setMinimumWidth(150)
+        side.setMinimumWidth(140)
         side.setMaximumWidth(260)
 
         self.splitter = QSplitter()

@@ -1,13 +1,14 @@
 """How the console looks and is found: menus that show every shortcut (and tooltips that name
 them), pages switched from the keyboard, a palette switch followed live (charts, icons,
-drop-down arrows), and a filter row that never cuts its boxes' text."""
+drop-down arrows), a filter row that never cuts its boxes' text, and a window that fits a
+1024×768 screen."""
 
 from __future__ import annotations
 
 import gc
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -91,6 +92,36 @@ def test_filter_boxes_keep_their_text_whole_in_a_laptop_sized_window(make_window
         text_room = box.width() - 40  # padding, arrow and frame
         assert box.fontMetrics().horizontalAdvance(box.itemText(0)) <= text_room, box.objectName()
     assert window.width() <= 1100
+
+
+def test_the_window_fits_a_1024_by_768_screen(make_window, qtbot) -> None:
+    from PySide6.QtWidgets import QBoxLayout
+
+    window = make_window()
+    assert window.minimumSizeHint().width() <= 1000 and window.minimumWidth() <= 1000
+    window.resize(1000, 700)
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: page.filters.type.count() > 1 and window.width() == 1000)
+    filters = page.filters
+
+    def inside_page(widget) -> bool:  # type: ignore[no-untyped-def]
+        return page.rect().contains(QRect(widget.mapTo(page, QPoint(0, 0)), widget.size()))
+
+    widgets = (filters.type, filters.status, filters.module, filters.user, filters.workspace, filters.dates,
+               filters.text, filters.clear_button, page.cancel_button, page.replay_button)
+    assert all(inside_page(w) for w in widgets), [w.objectName() for w in widgets if not inside_page(w)]
+    assert page.table.horizontalScrollBar().maximum() > 0  # the history scrolls sideways, nothing is squeezed
+    filters.dates.setCurrentIndex(filters.dates.findData(-1))  # a custom range opens a row of its own
+    qtbot.waitUntil(lambda: filters.range_row.isVisible())
+    assert inside_page(filters.date_to) and window.minimumSizeHint().width() <= 1000
+    assert page.table.height() > 5 * page.table.verticalHeader().defaultSectionSize()
+
+    settings = window.show_page("settings")  # the cards stack in one column
+    qtbot.waitUntil(lambda: settings.columns.direction() == QBoxLayout.Direction.TopToBottom)
+    qtbot.waitUntil(lambda: settings.horizontalScrollBar().maximum() == 0)
+    window.resize(1400, 860)
+    qtbot.waitUntil(lambda: settings.columns.direction() == QBoxLayout.Direction.LeftToRight)
 
 
 def test_the_log_shows_errors_and_warnings_in_their_colours(qtbot) -> None:

@@ -7,7 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.api import run_detail as api
 from app.api.runs import can_cancel, can_replay, cancel_runs, replay_runs
@@ -75,7 +84,13 @@ class RunDetailPane(QWidget):
         self.config = ConfigView()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("detail-tabs")
-        self.tabs.addTab(self.summary, "Summary")
+        # The summary scrolls in a short pane, so the history above keeps its rows on a small screen.
+        summary_scroll = QScrollArea()
+        summary_scroll.setObjectName("summary-scroll")
+        summary_scroll.setWidgetResizable(True)
+        summary_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        summary_scroll.setWidget(self.summary)
+        self.tabs.addTab(summary_scroll, "Summary")
         self.tabs.addTab(self.log, "Processing Log")
         self.tabs.addTab(self.errors, "Error Details")
         self.tabs.addTab(self.config, "Configuration")

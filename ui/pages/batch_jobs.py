@@ -69,6 +69,7 @@ class BatchJobsPage(QWidget):
         head.addWidget(self.count_label)
         head.addSpacing(16)
         head.addWidget(self.filters.text, 1)
+        head.addWidget(self.filters.clear_button)
         head.addSpacing(16)
         head.addWidget(self.cancel_button)
         head.addWidget(self.replay_button)
@@ -146,7 +147,7 @@ class BatchJobsPage(QWidget):
         if splitter_state is not None:
             self.splitter.restoreState(splitter_state)  # type: ignore[arg-type]
         else:
-            self.splitter.setSizes([520, 300])
+            self.splitter.setSizes([280, 500])  # the whole summary, charts included, at a usual size
         column = header.sortIndicatorSection()
         if not 0 <= column < len(COLUMNS) or header_state is None:
             header.setSortIndicator(COL["id"], Qt.SortOrder.DescendingOrder)

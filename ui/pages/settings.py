@@ -3,7 +3,8 @@ console shares (retention periods, SMTP and digest recipients)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from app.api import settings as admin
 from ui.console import Console
@@ -30,15 +31,27 @@ class SettingsPage(QScrollArea):
             for card in cards:
                 column.addWidget(card)
             column.addStretch(1)
-        columns = QHBoxLayout()
-        columns.setSpacing(14)
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
+        self.left, self.right = left, right
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.columns.setSpacing(14)
+        self.columns.addLayout(left, 1)
+        self.columns.addLayout(right, 1)
         inner = QWidget()
-        outer = QVBoxLayout(inner)
-        outer.setContentsMargins(18, 16, 18, 16)
-        outer.addLayout(columns)
+        self.outer = QVBoxLayout(inner)
+        self.outer.setContentsMargins(18, 16, 18, 16)
+        self.outer.addLayout(self.columns)
         self.setWidget(inner)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Two columns of cards where they fit side by side, else one (a 1024-pixel screen)."""
+        margins = self.outer.contentsMargins()
+        both = (self.left.minimumSize().width() + self.right.minimumSize().width() + self.columns.spacing()
+                + margins.left() + margins.right() + self.verticalScrollBar().sizeHint().width())
+        wanted = (QBoxLayout.Direction.LeftToRight if event.size().width() >= both
+                  else QBoxLayout.Direction.TopToBottom)
+        if self.columns.direction() != wanted:
+            self.columns.setDirection(wanted)
+        super().resizeEvent(event)
 
     def refresh(self) -> None:
         """F5: reload the shared settings (another console may have changed them)."""
