@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -92,10 +92,23 @@ def read_chunks(engine: Engine, artifact_id: int) -> Iterator[bytes]:
         if conn.execute(select(artifacts.c.id).where(artifacts.c.id == artifact_id)).first() is None:
             raise ArtifactMissing(f"no artifact with id {artifact_id}")
         seqs = conn.execute(select(chunks.c.seq).where(chunks.c.artifact_id == artifact_id).order_by(chunks.c.seq)).scalars().all()
+        if conn.dialect.name == "postgresql":
+            yield from _binary_chunks(conn, artifact_id, seqs)
+            return
         for seq in seqs:
             yield conn.execute(
                 select(chunks.c.data).where(chunks.c.artifact_id == artifact_id, chunks.c.seq == seq)
             ).scalar_one()
+
+
+def _binary_chunks(conn: Connection, artifact_id: int, seqs: Sequence[int]) -> Iterator[bytes]:
+    """PostgreSQL: the chunks in binary format. In text format every byte travels as two hex
+    digits and is decoded again: 0.6-0.7 s for a 109 MB file against 0.2 s (measured)."""
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor(binary=True) as cur:
+        for seq in seqs:
+            cur.execute("SELECT data FROM artifact_chunks WHERE artifact_id = %s AND seq = %s", (artifact_id, seq))
+            yield bytes(cur.fetchone()[0])
 
 
 def save_to(engine: Engine, artifact_id: int, path: Path) -> int:
