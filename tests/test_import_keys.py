@@ -1,10 +1,11 @@
-"""The import's seen-keys set answers, batch by batch, as a key-by-key walk of a set would."""
+"""The import's seen-keys set: fingerprints in memory, batch by batch, answers as a key-by-key
+walk of an exact set would give."""
 
 from __future__ import annotations
 
 import random
 
-from app.transfer.keys import SeenKeys
+from app.transfer.keys import SeenKeys, fingerprint
 
 
 def test_classify_marks_what_was_seen_before() -> None:
@@ -34,3 +35,5 @@ def test_batches_agree_with_a_key_by_key_walk() -> None:
         start += size
     assert got == expected
     assert len(seen) == len(exact)
+    assert len({fingerprint(k) for k in exact}) == len(exact)
+    assert fingerprint("a@x.com").bit_length() > 64  # both halves are used
