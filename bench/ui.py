@@ -43,6 +43,7 @@ from ui.console import Console  # noqa: E402
 from ui.history_model import COLUMNS  # noqa: E402
 
 AIM_MS = 100.0
+SHOW_PAGE_TIMES = False
 STALL_AIM_MS = 50.0
 TICK_MS = 5
 
@@ -64,6 +65,66 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 GUI_CPU: list[float] = []  # the GUI thread's CPU time of each timed action
 COLD_CPU: list[float] = []
+PAGE_TIMES: list[tuple[str, float, float]] = []  # (kind, ms, start) of each page query on the page thread
+
+
+def slow_plan(engine: Engine, query: api.HistoryQuery, offset: int, limit: int, total: int | None = None) -> str:
+    """The plan of a page's id query as psycopg sends it (parameters bound on the server), run
+    on a connection of the pool, with whether that connection has prepared statements."""
+    from sqlalchemy import select
+
+    stmt = (select(api.runs.c.id).where(query.filter.where())
+            .order_by(*api._order(query.sort, query.descending, "postgresql")).limit(limit).offset(offset))
+    compiled = stmt.compile(engine, compile_kwargs={"render_postcompile": True})
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + str(compiled), compiled.params)
+        plan = " | ".join(str(r[0]).strip() for r in cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        prepared = cursor.fetchone()[0]  # type: ignore[index]
+    return f"[{prepared} prepared on that connection] {plan}"
+
+
+def time_page_queries() -> None:
+    """--page-times: the page thread's two queries (ids, then rows) timed apart."""
+    page_ids, runs_by_id = api.page_ids, history.runs_by_id
+
+    def timed_ids(*args, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return page_ids(*args, **kwargs)
+        finally:
+            ms = (time.perf_counter() - start) * 1000
+            PAGE_TIMES.append(("ids", ms, start))
+            if ms > 50:  # slow: is it the query (again, and its plan) or the moment?
+                again = time.perf_counter()
+                page_ids(*args, **kwargs)
+                PAGE_TIMES.append(("ids again", (time.perf_counter() - again) * 1000, again))
+                print("      slow ids query; explained now:", slow_plan(*args))
+
+    def timed_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return runs_by_id(*args, **kwargs)
+        finally:
+            PAGE_TIMES.append(("rows", (time.perf_counter() - start) * 1000, start))
+
+    count = api.count
+
+    def timed_count(*args, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return count(*args, **kwargs)
+        finally:
+            from PySide6.QtCore import QThread
+
+            name = f"{QThread.currentThread().objectName()} from {sys._getframe(1).f_code.co_name}"
+            PAGE_TIMES.append((f"count[{name}]", (time.perf_counter() - start) * 1000, start))
+
+    api.page_ids = timed_ids  # type: ignore[assignment]
+    history.runs_by_id = timed_rows  # type: ignore[assignment]
+    api.count = timed_count  # type: ignore[assignment]
 
 
 def timed(page, action: Callable[[], None], row: Callable[[], int]) -> float:  # type: ignore[no-untyped-def]
@@ -123,10 +184,15 @@ def sort_pass(page, worst: dict[str, float] | None = None) -> list[float]:  # ty
     times = []
     for col, column in enumerate(COLUMNS):
         for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            before = len(PAGE_TIMES)
             ms = timed(page, lambda c=col, o=order: page.table.sortByColumn(c, o), lambda: 0)
             times.append(ms)
             if worst is not None:
                 worst[column.title] = max(worst.get(column.title, 0.0), ms)
+            if SHOW_PAGE_TIMES and (ms > AIM_MS or column.sort in ("skipped", "failed", "duration")):
+                parts = ", ".join(f"{kind} {q:.1f}" for kind, q, _ in PAGE_TIMES[before:])
+                print(f"    {column.sort:>13} {'asc ' if order == Qt.SortOrder.AscendingOrder else 'desc'} "
+                      f"{ms:6.1f} ms  page thread: {parts}  load {os.getloadavg()[0]:.1f}")
     return times
 
 
@@ -209,6 +275,27 @@ def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) ->
     return idle, busy, samples
 
 
+def explain_after_stall(engine: Engine) -> None:
+    """--page-times: the slow sorts' id queries as the page thread sends them, explained."""
+    from sqlalchemy import select, text
+
+    for sort, descending in (("skipped", True), ("failed", True), ("duration", False), ("duration", True),
+                             ("created", True), ("id", True)):
+        stmt = (select(api.runs.c.id).where(RunFilter().where())
+                .order_by(*api._order(sort, descending, "postgresql")).limit(100).offset(0))
+        sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+        with engine.connect() as conn:
+            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)).scalars().all()
+        print(f"  {sort} {'desc' if descending else 'asc'}: " + " | ".join(p.strip() for p in plan))
+        query = api.HistoryQuery(RunFilter(), sort, descending)
+        alone = []
+        for _ in range(3):
+            start = time.perf_counter()
+            api.page_ids(engine, query, 0, 100, None)
+            alone.append((time.perf_counter() - start) * 1000)
+        print(f"     page_ids from the bench's main thread, GUI idle: {', '.join(f'{ms:.1f}' for ms in alone)} ms")
+
+
 def explain_sorts(engine: Engine) -> None:
     from sqlalchemy import select, text
 
@@ -231,55 +318,73 @@ def main() -> int:
     parser.add_argument("--stall-only", action="store_true", help="only the stall figures")
     parser.add_argument("--modes", default="threads,processes", help="where the 20 jobs run: threads,processes")
     parser.add_argument("--explain", action="store_true", help="print the plan and time of every sort's page query")
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="psycopg never prepares statements (prepare_threshold=None): generic plans ruled out")
+    parser.add_argument("--page-times", action="store_true",
+                        help="time the page thread's two queries (ids, rows) of slow sorts apart")
     args = parser.parse_args()
+    if args.page_times:
+        global SHOW_PAGE_TIMES
+        SHOW_PAGE_TIMES = True
+        time_page_queries()
     with PgServer(parent_dir=os.environ.get("BATCHDESK_PG_TMPDIR", "/tmp")) as pg, \
             tempfile.TemporaryDirectory() as home:
-        os.environ["BATCHDESK_HOME"] = home
-        url = pg.url("postgres")
-        upgrade(url)
-        engine = make_engine(url)
-        demo.seed(engine, small=True)
-        start = time.perf_counter()
-        add_runs(engine, args.rows)
-        load = os.getloadavg()[0]
-        print(f"{args.rows:,} runs generated in {time.perf_counter() - start:.1f} s (PostgreSQL, every index); "
-              f"machine load {load:.1f} on {os.cpu_count()} cores")
-        if args.explain:
-            explain_sorts(engine)
+        try:
+            return run(args, pg, home)
+        except Exception:
+            print("--- the server's log ---\n" + pg._log_tail(3000))
+            raise
 
-        register()
-        application()  # sets the console's switch interval
-        if args.switch_interval:
-            sys.setswitchinterval(args.switch_interval)
-        print(f"interpreter switch interval {sys.getswitchinterval() * 1000:.1f} ms")
-        console = Console(engine, QSettings(str(Path(home) / "bench.ini"), QSettings.Format.IniFormat))
-        window = build_window(console)
-        console.start(workers=0, scheduler=False)
-        window.resize(1400, 860)
-        window.show()
-        page = window.show_page("batch_jobs")
-        wait_until(lambda: page.model.total is not None and page.filters.type.count() > 1, timeout=60)
-        print(f"history shows {page.model.total:,} runs; GUI = filter/sort/jump until the page is drawn\n")
 
-        for mode in filter(None, args.modes.split(",")):
-            idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds, mode)
-            print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
-                  f"stall/aim {busy / STALL_AIM_MS:5.2f}  (worker {mode}; GUI thread's own work in that gap "
-                  f"{GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
-        if args.stall_only:
-            window.close_with("cancel")
-            return 0
-        floor_filter = bare_page_ms(engine, api.HistoryQuery(RunFilter(statuses=[RunStatus.FAILED]), "id"), 5)
-        floor_sort = bare_page_ms(engine, api.HistoryQuery(RunFilter(), "created", False), 5)
-        report("filter change -> first page", bench_filters(page, args.repeat), floor_filter)
-        sorts, worst, cold = bench_sorts(page, args.repeat * 2)
-        report("sort, first pass (cold)", cold, cpu=COLD_CPU)
-        report("sort -> first page", sorts, floor_sort)
-        slow = {k: round(v, 1) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])[:3]}
-        print(f"{'':<28} slowest columns: {slow}")
-        report("jump to last row", bench_last_row(page, args.repeat))
+def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
+    os.environ["BATCHDESK_HOME"] = home
+    url = pg.url("postgres")
+    upgrade(url)
+    engine = make_engine(url, connect_args={"prepare_threshold": None}) if args.no_prepare else make_engine(url)
+    demo.seed(engine, small=True)
+    start = time.perf_counter()
+    add_runs(engine, args.rows)
+    load = os.getloadavg()[0]
+    print(f"{args.rows:,} runs generated in {time.perf_counter() - start:.1f} s (PostgreSQL, every index); "
+          f"machine load {load:.1f} on {os.cpu_count()} cores")
+    if args.explain:
+        explain_sorts(engine)
+
+    register()
+    application()  # sets the console's switch interval
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    print(f"interpreter switch interval {sys.getswitchinterval() * 1000:.1f} ms")
+    console = Console(engine, QSettings(str(Path(home) / "bench.ini"), QSettings.Format.IniFormat))
+    window = build_window(console)
+    console.start(workers=0, scheduler=False)
+    window.resize(1400, 860)
+    window.show()
+    page = window.show_page("batch_jobs")
+    wait_until(lambda: page.model.total is not None and page.filters.type.count() > 1, timeout=60)
+    print(f"history shows {page.model.total:,} runs; GUI = filter/sort/jump until the page is drawn\n")
+
+    for mode in filter(None, args.modes.split(",")):
+        idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds, mode)
+        print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
+              f"stall/aim {busy / STALL_AIM_MS:5.2f}  (worker {mode}; GUI thread's own work in that gap "
+              f"{GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
+    if args.explain:
+        explain_after_stall(engine)
+    if args.stall_only:
         window.close_with("cancel")
-        engine.dispose()
+        return 0
+    floor_filter = bare_page_ms(engine, api.HistoryQuery(RunFilter(statuses=[RunStatus.FAILED]), "id"), 5)
+    floor_sort = bare_page_ms(engine, api.HistoryQuery(RunFilter(), "created", False), 5)
+    report("filter change -> first page", bench_filters(page, args.repeat), floor_filter)
+    sorts, worst, cold = bench_sorts(page, args.repeat * 2)
+    report("sort, first pass (cold)", cold, cpu=COLD_CPU)
+    report("sort -> first page", sorts, floor_sort)
+    slow = {k: round(v, 1) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])[:3]}
+    print(f"{'':<28} slowest columns: {slow}")
+    report("jump to last row", bench_last_row(page, args.repeat))
+    window.close_with("cancel")
+    engine.dispose()
     return 0
 
 

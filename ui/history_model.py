@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from app.api import history as api
 from app.engine.context import ProgressSnapshot
+from app.engine.history import RunFilter
 from app.engine.records import RunRecord
 from app.engine.status import RunStatus
 from ui import format as fmt
@@ -99,6 +100,7 @@ class HistoryModel(QAbstractTableModel):
         self._generation = 0
         self._rows = 0  # rows the view sees: the exact count once known
         self._total: int | None = None
+        self._counting: RunFilter | None = None  # the filter whose count is on its way
         self._pages: dict[int, list[int]] = {}
         self._records: dict[int, RunRecord] = {}
         self._row_of: dict[int, int] = {}
@@ -199,7 +201,9 @@ class HistoryModel(QAbstractTableModel):
         if query == self.query and self._asked:
             return  # QTableView.sortByColumn asks the model to sort twice: one query is enough
         self._asked = True
-        same_rows = query.filter == self.query.filter and self._total is not None
+        # The count belongs to the filter, not to one query: a sort of the same filter keeps
+        # it, even while it is still on its way (dropping it made every sort count again).
+        same_rows = query.filter == self.query.filter and (self._total is not None or self._counting == query.filter)
         self.query = query
         self._generation += 1
         if not same_rows:
@@ -242,9 +246,18 @@ class HistoryModel(QAbstractTableModel):
         self.error.emit(f"Could not read the history: {error}")
 
     def _request_count(self) -> None:
-        generation, flt, engine = self._generation, self.query.filter, self.engine
-        self._counts_bg.submit(lambda: api.count(engine, flt), lambda n: self._count_arrived(generation, n),
-                               key="history-count")
+        flt, engine = self.query.filter, self.engine
+        self._counting = flt
+        self._counts_bg.submit(lambda: api.count(engine, flt), lambda n: self._count_arrived(flt, n),
+                               lambda exc: self._count_failed(flt, exc), key="history-count")
+
+    def _count_failed(self, flt: RunFilter, error: Exception) -> None:
+        if isinstance(error, Superseded):  # a newer count took its place and is on its way
+            return
+        if self._counting == flt:
+            self._counting = None
+        if flt == self.query.filter:
+            self.error.emit(f"Could not count the history: {error}")
 
     def _page_arrived(self, generation: int, page: api.Page) -> None:
         if generation != self._generation:
@@ -267,8 +280,10 @@ class HistoryModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(page.offset, 0), self.index(last, len(COLUMNS) - 1))
         self.page_loaded.emit(page.offset)
 
-    def _count_arrived(self, generation: int, total: int) -> None:
-        if generation == self._generation:
+    def _count_arrived(self, flt: RunFilter, total: int) -> None:
+        if self._counting == flt:
+            self._counting = None
+        if flt == self.query.filter:
             self._set_total(total)
 
     def _set_total(self, total: int) -> None:
@@ -288,22 +303,22 @@ class HistoryModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ live updates
     def refresh(self) -> None:
-        """Re-read the count and the pages already loaded, keeping selection and scroll."""
+        """Re-read the count and the pages already loaded, keeping selection and scroll. The
+        count goes to the counts thread: on a million runs it takes longer than any page, and
+        on the pages thread a sort or scroll would wait behind it."""
         self._reload_timer.stop()
-        generation, query, engine = self._generation, self.query, self.engine
+        generation, query, engine, total = self._generation, self.query, self.engine, self._total
         starts = sorted(self._pages)[:10] or [0]
+        self._request_count()
 
-        def reread() -> tuple[int, list[api.Page]]:
-            total = api.count(engine, query.filter)
-            return total, [api.fetch_page(engine, query, s, PAGE, total) for s in starts if s < max(total, 1)]
+        def reread() -> list[api.Page]:
+            return [api.fetch_page(engine, query, s, PAGE, total) for s in starts if total is None or s < max(total, 1)]
 
-        self._pages_bg.submit(reread, lambda result: self._reloaded(generation, *result), key="history-refresh")
+        self._pages_bg.submit(reread, lambda pages: self._reloaded(generation, pages), key="history-refresh")
 
-    def _reloaded(self, generation: int, total: int, pages: list[api.Page]) -> None:
+    def _reloaded(self, generation: int, pages: list[api.Page]) -> None:
         if generation != self._generation:
             return
-        self._total = total
-        self._resize(total)
         old_id_at = {start + i: rid for start, ids in self._pages.items() for i, rid in enumerate(ids)}
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
@@ -317,7 +332,6 @@ class HistoryModel(QAbstractTableModel):
                for index, rid in zip(old, old_ids, strict=True)]
         self.changePersistentIndexList(old, new)
         self.layoutChanged.emit()
-        self.count_changed.emit(total)
 
     def runs_changed(self, ids: list[int]) -> None:
         """Re-read the changed rows we show; anything else may be new: re-read soon."""

@@ -252,6 +252,9 @@ class JobRun(Base):
             "type", "module", "file_name", "status", "processed", "created", "updated", "skipped",
             "failed", "errors_count", "started_at", "finished_at", "initiated_by", "workspace_id")),
         # (and ix_job_runs_sort_duration on the backend's duration expression, made in 0003 only)
+        # migration 0006: the same sorts under a status filter, for the columns that follow status
+        *(Index(f"ix_job_runs_status_sort_{c}", "status", c, "id") for c in ("skipped", "failed", "errors_count")),
+        # (and ix_job_runs_status_sort_duration, made in 0006 only)
     )
 
 

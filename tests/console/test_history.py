@@ -94,3 +94,32 @@ def test_open_a_run_and_read_its_log_and_errors(make_window, console_engine, qtb
     pane.tabs.setCurrentIndex(3)
     config = pane.config.values()
     assert config["Options/Module"] == "leads" and config["Settings/Run date"] == target.run_date.isoformat()
+
+
+def test_a_sort_keeps_the_count_that_is_on_its_way(make_window, console_engine, qtbot, monkeypatch) -> None:
+    """Counting a million runs takes longer than a page: a sort right after a filter change
+    must not drop that count and start another (nor reset the rows)."""
+    from app.api import history as api
+
+    counted: list[RunFilter] = []
+    count = api.count
+
+    def counting(engine, flt):  # type: ignore[no-untyped-def]
+        counted.append(flt)
+        return count(engine, flt)
+
+    monkeypatch.setattr(api, "count", counting)
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    counted.clear()
+    resets: list[bool] = []
+    page.model.modelReset.connect(lambda: resets.append(True))
+    page.filters.status.setCurrentIndex(page.filters.status.findData(RunStatus.COMPLETED))
+    page.table.sortByColumn(COL["created"], Qt.SortOrder.DescendingOrder)  # before the count can arrive
+    expected = history.count_runs(console_engine, RunFilter(statuses=[RunStatus.COMPLETED]))
+    qtbot.waitUntil(lambda: page.model.total == expected and loaded(page))
+    assert counted == [RunFilter(statuses=[RunStatus.COMPLETED])]
+    assert len(resets) == 1  # the filter's; the sort kept the rows
+    values = [r.created for r in shown_runs(page)]
+    assert values == sorted(values, reverse=True)
