@@ -27,6 +27,11 @@ die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Qt (PySide6 offscreen/xcb-less) runtime libraries and a font, by Debian package name.
 QT_PKGS=(libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libxkbcommon0 libdbus-1-3 fonts-dejavu-core)
+# On an X11 display the console uses Qt's xcb plugin, which links these too (ldd on
+# libqxcb.so and libQt6XcbQpa.so.6; a minimal Debian lacked the first three).
+XCB_PKGS=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+          libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)
+if [[ -n "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then QT_PKGS+=("${XCB_PKGS[@]}"); fi
 
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 have_initdb() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null; }

@@ -14,10 +14,13 @@ from PySide6.QtWidgets import QApplication
 from app.cli.database import open_database
 from ui import collector
 from ui.console import Console
+from ui.display_check import DisplayUnavailable, check_display
 from ui.main_window import MainWindow
 from ui.screenshots import save_screenshots
 from ui.settings.database_card import startup_url
 from ui.theme import apply_theme, icon
+
+__all__ = ["DisplayUnavailable", "application", "build_window", "run_console"]
 
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL_S = 0.002
@@ -52,6 +55,7 @@ def build_window(console: Console) -> MainWindow:
 
 
 def run_console(db: str | None, screenshot_dir: str | None) -> int:
+    check_display()
     app = application()
     engine = open_database(startup_url(db))
     console = Console(engine)

@@ -44,10 +44,13 @@ def parse_date(value: str | None) -> dt.date | None:
 
 def gui(args: argparse.Namespace) -> int:
     try:
-        from ui.app import run_console
+        from ui.app import DisplayUnavailable, run_console
     except ImportError as exc:
         raise CommandFailed(f"the console cannot start: {exc}") from None
-    return run_console(db=args.db, screenshot_dir=getattr(args, "screenshot", None))
+    try:
+        return run_console(db=args.db, screenshot_dir=getattr(args, "screenshot", None))
+    except DisplayUnavailable as exc:
+        raise CommandFailed(str(exc)) from None
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
