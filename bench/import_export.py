@@ -23,6 +23,7 @@ import csv
 import json
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,14 +195,16 @@ class Bench:
         self.psql = str(pg_bin_dir() / "psql")
         self.rows: list[tuple[str, float, float, str]] = []
         self.limits: dict[str, float] = {}
+        self.ratios: dict[str, list[float]] = {}  # what → rows/s ratio of each round
 
     def report(self, what: str, rows: int, seconds: float, rss: float, note: str = "") -> None:
         self.rows.append((what, rows / seconds, rss, f"{seconds:.1f} s{'; ' + note if note else ''}"))
 
-    def ratio(self, limit: str, seconds: float, rows: int | None = None) -> str:
+    def ratio(self, what: str, limit: str, seconds: float, rows: int | None = None) -> str:
         """Time ratio (the same clean rows stored) and rows/s ratio (input rows per second)."""
         base = self.limits[limit]
         per_row = base / seconds * (rows or self.counts["clean"]) / self.counts["clean"]
+        self.ratios.setdefault(what, []).append(per_row)
         return f"ratio {base / seconds:.2f} by time, {per_row:.2f} by rows/s"
 
     def psql_cmd(self, name: str, command: str) -> list[str]:
@@ -212,6 +215,7 @@ class Bench:
         from app.db.migrate import upgrade
         from tests.engine_support import add_workspace
 
+        subprocess.run(self.psql_cmd("postgres", f"DROP DATABASE IF EXISTS {name}"), check=True)  # an earlier round's
         subprocess.run(self.psql_cmd("postgres", f"CREATE DATABASE {name}"), check=True)
         upgrade(self.pg.url(name))
         engine = make_engine(self.pg.url(name))
@@ -228,8 +232,9 @@ class Bench:
         url = self.database("ours_db")
         for step in ("import_skip", "import_update"):
             got, rss = run_child(step, url, self.dir)
-            self.report(f"import {step.split('_')[1]}", self.counts["rows"], got["seconds"], rss,
-                        f"{self.ratio('copy', got['seconds'], self.counts['rows'])}; queueing the file "
+            what = f"import {step.split('_')[1]}"
+            self.report(what, self.counts["rows"], got["seconds"], rss,
+                        f"{self.ratio(what, 'copy', got['seconds'], self.counts['rows'])}; queueing the file "
                         f"{got['enqueue']:.1f} s; {_counters(got)}")
 
     def sqlite_import(self) -> None:
@@ -252,7 +257,7 @@ class Bench:
         add_workspace(make_engine(f"sqlite:///{ours}"), "bench")
         got, rss = run_child("import_skip", f"sqlite:///{ours}", self.dir)
         self.report("import skip, SQLite", self.counts["rows"], got["seconds"], rss,
-                    f"{self.ratio('import', got['seconds'], self.counts['rows'])}; {_counters(got)}")
+                    f"{self.ratio('import skip, SQLite', 'import', got['seconds'], self.counts['rows'])}; {_counters(got)}")
 
     def quiet(self) -> None:
         """No autovacuum: after one step loads a million rows, its worker would vacuum and
@@ -274,7 +279,7 @@ class Bench:
         self.report("COPY TO STDOUT (limit)", self.counts["clean"], wall, rss)
         got, rss = run_child("export_csv", url, self.dir)
         self.report("export CSV", got["records"], got["seconds"], rss,
-                    f"{self.ratio('copy_to', got['seconds'])}; {got['bytes']:,} bytes")
+                    f"{self.ratio('export CSV', 'copy_to', got['seconds'])}; {got['bytes']:,} bytes")
 
     def xlsx_export(self) -> None:
         url = self._exportable()
@@ -284,7 +289,7 @@ class Bench:
         self.report("bare xlsxwriter constant_memory loop (limit)", self.counts["clean"], got["seconds"], rss)
         got, rss = run_child("export_xlsx", url, self.dir)
         self.report("export XLSX", got["records"], got["seconds"], rss,
-                    f"{self.ratio('xlsx', got['seconds'])}; {got['bytes']:,} bytes")
+                    f"{self.ratio('export XLSX', 'xlsx', got['seconds'])}; {got['bytes']:,} bytes")
 
     def _exportable(self) -> str:
         """The database the imports filled (made here when the import steps did not run)."""
@@ -317,6 +322,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these parts (repeatable)")
     parser.add_argument("--data", help="keep the generated files here and reuse them")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the chosen parts, each ratio against its own round's limit")
     parser.add_argument("--child")
     parser.add_argument("--url")
     parser.add_argument("--dir")
@@ -341,12 +348,17 @@ def main() -> None:
         bench.quiet()
         steps = {"pg": bench.postgres_import, "sqlite": bench.sqlite_import, "csv": bench.csv_export,
                  "xlsx": bench.xlsx_export}
-        for name in SECTIONS:
-            if name in sections:
-                steps[name]()
+        for _ in range(args.rounds):
+            for name in SECTIONS:
+                if name in sections:
+                    steps[name]()
     print(f"\n{'what':46} {'rows/s':>9} {'peak RSS':>9}  notes")
     for what, rate, rss, note in bench.rows:
         print(f"{what:46} {rate:>9,.0f} {rss:>6.0f} MB  {note}")
+    if args.rounds > 1:
+        print("\nratio by rows/s, each against its own round's limit: median (min-max)")
+        for what, ratios in bench.ratios.items():
+            print(f"{what:46} {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) over {len(ratios)} rounds")
 
 
 if __name__ == "__main__":
