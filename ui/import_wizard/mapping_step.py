@@ -92,7 +92,7 @@ class MappingStep(QWidget):
             return
         self.info, self.module = info, module
         self.key_note.setText(f"A record is a duplicate when its {match_key(module).replace('_', ' ')} matches one in "
-                              "the workspace or earlier in the file, ignoring case.")
+                              "the workspace or earlier in the file, ignoring the case of A-Z (Anna@X.com = anna@x.com).")
         self.template.clear()
         self.template.addItem(GUESSED, None)
         for template in list_templates(self.engine, module):
