@@ -32,6 +32,7 @@ class Batch:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     errors: list[tuple[int, str, str | None, Any]] = field(default_factory=list)
     rows_read: int = 0
+    sequence: int = 0  # its place in the file: batches commit in this order
     payload: Any = None  # what the backend writes, made by Backend.encode
 
 

@@ -2,9 +2,9 @@
 
 One pass over the file. The reader thread (the job's) parses, validates and classifies each
 row against the set of keys the workspace and the file hold (case-insensitive), so a
-duplicate is decided in memory; a writer thread commits each finished batch together with
-the run's checkpoint, counters and row errors in ONE transaction, while the next batch is
-being read. A worker that dies therefore leaves the database exactly at a checkpoint, and
+duplicate is decided in memory; writer threads (`app.transfer.lanes`: two on PostgreSQL)
+commit each finished batch together with the run's checkpoint, counters and row errors in
+ONE transaction, in file order, while the next batch is being read. A worker that dies therefore leaves the database exactly at a checkpoint, and
 the resumed run skips the rows that checkpoint covers: no row is imported twice. Cancel
 stops between batches and keeps every committed batch. Dry run does all of it but the
 domain writes.
@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from itertools import compress
 from operator import not_
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
 from app.db.keyfold import fold_keys
@@ -32,28 +29,19 @@ from app.records.fields import Lookups, field_map, load_lookups, match_key, row_
 from app.records.validators import as_text
 from app.transfer.batch import Batch
 from app.transfer.keys import SeenKeys
+from app.transfer.lanes import BatchWriters, Lane, open_lanes
 from app.transfer.sources import Source, too_long, too_long_message
 from app.transfer.writers import (
-    Backend,
     Layout,
     PostgresBackend,
     existing_keys,
     layout_for,
     make_backend,
-    reclassify,
     sqlite_datetime,
 )
 
 DEFAULT_BATCH = 20_000  # rows; 50,000 saved ~5% of the time for ~60 MB more memory
 ANALYZE_AFTER = 10_000  # rows created or updated
-
-
-def _integrity_errors() -> tuple[type[BaseException], ...]:
-    import sqlite3
-
-    import psycopg
-
-    return IntegrityError, psycopg.errors.IntegrityError, sqlite3.IntegrityError
 
 
 def raw_json(headers: list[str], cells: list[Any]) -> dict[str, Any]:
@@ -76,73 +64,6 @@ def rare_gc() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*saved)
-
-
-class BatchWriter(threading.Thread):
-    """Commits batches in order on its own connection; the reader hands them over a short queue."""
-
-    def __init__(self, ctx: JobContext, conn: Connection, backend: Backend, update_mode: bool) -> None:
-        super().__init__(name=f"import-writer-{ctx.run_id}", daemon=True)
-        self.ctx, self.conn, self.backend, self.update_mode = ctx, conn, backend, update_mode
-        self.batches: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-
-    def submit(self, batch: Batch) -> None:
-        """Encode the batch here (the reader's thread, so the writer only sends) and queue it."""
-        self.backend.encode(batch)
-        while True:
-            self.raise_error()
-            try:
-                self.batches.put(batch, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def finish(self) -> None:
-        if self.is_alive():
-            self.batches.put(None)
-            self.join()
-        self.raise_error()
-
-    def run(self) -> None:
-        try:
-            while (batch := self.batches.get()) is not None:
-                self.commit(batch)
-        except BaseException as exc:  # handed to the reader thread, which raises it
-            self.error = exc
-            while self.batches.get() is not None:  # let a blocked submit() see the error
-                pass
-
-    def commit(self, batch: Batch) -> None:
-        ctx = self.ctx
-        # Counters and row errors go to the context BEFORE the transaction: reporting may flush
-        # progress on another connection, which on SQLite would wait for our own write lock.
-        # save_checkpoint then stores them with the batch, so a resume starts from exactly these.
-        ctx.count(**batch.counts)
-        for row_number, message, field, raw in batch.errors:
-            ctx.row_error(row_number, message, field=field, raw=raw)
-        for attempt in (1, 2):
-            trans = self.conn.begin()
-            try:
-                if not ctx.dry_run:
-                    self.backend.write(batch)
-                ctx.save_checkpoint(self.conn, {"rows_read": batch.rows_read})
-                trans.commit()
-                return
-            except _integrity_errors():
-                trans.rollback()
-                if attempt == 2:
-                    raise
-                before = dict(batch.counts)
-                moved = reclassify(self.conn, self.backend, batch, self.update_mode)
-                self.conn.rollback()
-                ctx.count(**{name: batch.counts[name] - before[name] for name in before})
-                ctx.log(f"{moved} key(s) of this batch were added by someone else meanwhile; "
-                        f"those rows were {'updated' if self.update_mode else 'skipped'}", "warning")
 
 
 class Importer:
@@ -186,13 +107,14 @@ class Importer:
                     keys = SeenKeys(existing_keys(conn, layout))
                 ctx.log(f"{len(keys):,} {self.module} already in the workspace; duplicates are "
                         f"{'updated' if self.update_mode else 'skipped'}")
-                writer = BatchWriter(ctx, conn, backend, self.update_mode)
-                writer.start()
-                try:
-                    stopped = self._read(writer, keys, lookups)
-                finally:
-                    del keys  # ~80 MB for a million keys: not kept through the statistics and the failed-records file
-                    writer.finish()
+                with open_lanes(ctx.engine, Lane(conn, backend), layout, self.now, ctx.dry_run) as lanes:
+                    writer = BatchWriters(ctx, lanes, self.update_mode)
+                    writer.start()
+                    try:
+                        stopped = self._read(writer, keys, lookups)
+                    finally:
+                        del keys  # ~80 MB for a million keys: not kept through the statistics and the failed-records file
+                        writer.finish()
             finally:
                 backend.close()
             self._refresh_statistics(conn, layout)
@@ -211,7 +133,7 @@ class Importer:
         conn.exec_driver_sql(statement)
         conn.commit()
 
-    def _read(self, writer: BatchWriter, keys: SeenKeys, lookups: Lookups) -> bool:
+    def _read(self, writer: BatchWriters, keys: SeenKeys, lookups: Lookups) -> bool:
         """Returns True when stopped on request before the end of the file."""
         ctx = self.ctx
         rows_read = int((ctx.checkpoint_state or {}).get("rows_read", 0))

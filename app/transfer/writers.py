@@ -125,6 +125,8 @@ class Backend:
 
 
 class PostgresBackend(Backend):
+    holds_lock = False
+
     def lock(self, should_stop: Callable[[], bool], on_wait: Callable[[], None]) -> bool:
         """Hold the workspace's import lock for this session; False if stopped while waiting."""
         waited = False
@@ -133,6 +135,7 @@ class PostgresBackend(Backend):
                                     {"a": LOCK_SPACE, "b": self.layout.workspace_id}).scalar()
             self.conn.commit()
             if got:
+                self.holds_lock = True
                 return True
             if not waited:
                 on_wait()
@@ -192,7 +195,9 @@ class PostgresBackend(Backend):
     def close(self) -> None:
         self.conn.rollback()
         self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
-        self.conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": LOCK_SPACE, "b": self.layout.workspace_id})
+        if self.holds_lock:
+            self.conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": LOCK_SPACE, "b": self.layout.workspace_id})
+            self.holds_lock = False
         self.conn.commit()
 
 
