@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QDate, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from app import demo  # noqa: E402
@@ -211,6 +211,52 @@ def bench_sorts(page, repeat: int) -> tuple[list[float], dict[str, float], list[
     return times, worst, cold
 
 
+def filter_cases(page) -> list[tuple[str, Callable[[], None]]]:  # type: ignore[no-untyped-def]
+    """One case per filter box (and two date ranges, two texts: a common and a rare match),
+    each set the way a person sets it; the bench's runs end on 2026-11-01."""
+    f = page.filters
+
+    def box(widget, text_: str) -> Callable[[], None]:  # type: ignore[no-untyped-def]
+        index = widget.findText(text_)
+        assert index > 0, f"no {text_!r} in {widget.objectName()}"
+        return lambda: widget.setCurrentIndex(index)
+
+    def custom(start: str, end: str) -> Callable[[], None]:
+        def apply() -> None:
+            f.date_from.setDate(QDate.fromString(start, "yyyy-MM-dd"))
+            f.date_to.setDate(QDate.fromString(end, "yyyy-MM-dd"))
+            f.dates.setCurrentIndex(f.dates.findData(-1))
+        return apply
+
+    return [("type Import", box(f.type, "Import")), ("module Contacts", box(f.module, "Contacts")),
+            ("user li.wang", box(f.user, "li.wang")), ("workspace Americas Sales", box(f.workspace, "Americas Sales")),
+            ("last 30 days (8 days of runs)", lambda: f.dates.setCurrentIndex(f.dates.findData(29))),
+            ("October 2026 (custom)", custom("2026-10-01", "2026-10-31")),
+            ("text 'update' (half the runs)", lambda: f.text.setText("update")),
+            ("text 'contacts_20261015' (rare)", lambda: f.text.setText("contacts_20261015")),
+            ("type Import + module Leads", lambda: (box(f.type, "Import")(), box(f.module, "Leads")()))]
+
+
+def bench_sort_filters(page) -> list[float]:  # type: ignore[no-untyped-def]
+    """--sort-filters: a sort pass (every column, both directions) under each filter case."""
+    every: list[float] = []
+    for name, apply in filter_cases(page):
+        page.filters.clear()
+        wait_until(lambda: page.model.id_at(0) is not None)
+        apply()
+        wanted = page.filters.run_filter()
+        wait_until(lambda w=wanted: page.model.query.filter == w and page.model.total is not None, timeout=120)
+        matches = page.model.total
+        worst: dict[str, float] = {}
+        times = sort_pass(page, worst)
+        every += times
+        slow = {k: round(v, 1) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])[:3]}
+        print(f"  {name:<32} {matches:>9,} runs  sort p50 {statistics.median(times):6.1f} ms  "
+              f"p95 {pct(times, 0.95):6.1f} ms  max {max(times):6.1f}  slowest {slow}  load {os.getloadavg()[0]:.1f}")
+    page.filters.clear()
+    return every
+
+
 def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
 
     times = []
@@ -364,6 +410,8 @@ def main() -> int:
                         help="psycopg never prepares statements (prepare_threshold=None): generic plans ruled out")
     parser.add_argument("--page-times", action="store_true",
                         help="time the page thread's two queries (ids, rows) of slow sorts apart")
+    parser.add_argument("--sort-filters", action="store_true",
+                        help="only sorts under each other filter (type, module, user, workspace, dates, text)")
     parser.add_argument("--why", type=float, default=0.0, metavar="MS",
                         help="dump every thread's stack to stderr whenever the GUI thread misses its tick by MS")
     args = parser.parse_args()
@@ -420,6 +468,11 @@ def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
     if args.explain:
         explain_after_stall(engine)
     if args.stall_only:
+        window.close_with("cancel")
+        return 0
+    if args.sort_filters:
+        print("sort -> first page under each filter (every column, both directions):")
+        report("sort under the filters", bench_sort_filters(page))
         window.close_with("cancel")
         return 0
     floor_filter = bare_page_ms(engine, api.HistoryQuery(RunFilter(statuses=[RunStatus.FAILED]), "id"), 5)
