@@ -233,8 +233,8 @@ def filter_cases(page) -> list[tuple[str, Callable[[], None]]]:  # type: ignore[
             ("last 30 days (8 days of runs)", lambda: f.dates.setCurrentIndex(f.dates.findData(29))),
             ("October 2026 (custom)", custom("2026-10-01", "2026-10-31")),
             ("text 'update' (half the runs)", lambda: f.text.setText("update")),
-            ("text 'contacts_20261015' (rare)", lambda: f.text.setText("contacts_20261015")),
-            ("type Import + module Leads", lambda: (box(f.type, "Import")(), box(f.module, "Leads")()))]
+            ("type Import + module Leads", lambda: (box(f.type, "Import")(), box(f.module, "Leads")())),
+            ("text 'contacts_20261015' (rare)", lambda: f.text.setText("contacts_20261015"))]
 
 
 def bench_sort_filters(page) -> list[float]:  # type: ignore[no-untyped-def]
