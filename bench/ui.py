@@ -11,10 +11,13 @@ alone costs) and the GUI's longest stall when idle. The aims are 100 ms and 50 m
 from __future__ import annotations
 
 import argparse
+import faulthandler
+import gc
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QDate, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from app import demo  # noqa: E402
@@ -208,6 +211,52 @@ def bench_sorts(page, repeat: int) -> tuple[list[float], dict[str, float], list[
     return times, worst, cold
 
 
+def filter_cases(page) -> list[tuple[str, Callable[[], None]]]:  # type: ignore[no-untyped-def]
+    """One case per filter box (and two date ranges, two texts: a common and a rare match),
+    each set the way a person sets it; the bench's runs end on 2026-11-01."""
+    f = page.filters
+
+    def box(widget, text_: str) -> Callable[[], None]:  # type: ignore[no-untyped-def]
+        index = widget.findText(text_)
+        assert index > 0, f"no {text_!r} in {widget.objectName()}"
+        return lambda: widget.setCurrentIndex(index)
+
+    def custom(start: str, end: str) -> Callable[[], None]:
+        def apply() -> None:
+            f.date_from.setDate(QDate.fromString(start, "yyyy-MM-dd"))
+            f.date_to.setDate(QDate.fromString(end, "yyyy-MM-dd"))
+            f.dates.setCurrentIndex(f.dates.findData(-1))
+        return apply
+
+    return [("type Import", box(f.type, "Import")), ("module Contacts", box(f.module, "Contacts")),
+            ("user li.wang", box(f.user, "li.wang")), ("workspace Americas Sales", box(f.workspace, "Americas Sales")),
+            ("last 30 days (8 days of runs)", lambda: f.dates.setCurrentIndex(f.dates.findData(29))),
+            ("October 2026 (custom)", custom("2026-10-01", "2026-10-31")),
+            ("text 'update' (half the runs)", lambda: f.text.setText("update")),
+            ("type Import + module Leads", lambda: (box(f.type, "Import")(), box(f.module, "Leads")())),
+            ("text 'contacts_20261015' (rare)", lambda: f.text.setText("contacts_20261015"))]
+
+
+def bench_sort_filters(page) -> list[float]:  # type: ignore[no-untyped-def]
+    """--sort-filters: a sort pass (every column, both directions) under each filter case."""
+    every: list[float] = []
+    for name, apply in filter_cases(page):
+        page.filters.clear()
+        wait_until(lambda: page.model.id_at(0) is not None)
+        apply()
+        wanted = page.filters.run_filter()
+        wait_until(lambda w=wanted: page.model.query.filter == w and page.model.total is not None, timeout=120)
+        matches = page.model.total
+        worst: dict[str, float] = {}
+        times = sort_pass(page, worst)
+        every += times
+        slow = {k: round(v, 1) for k, v in sorted(worst.items(), key=lambda kv: -kv[1])[:3]}
+        print(f"  {name:<32} {matches:>9,} runs  sort p50 {statistics.median(times):6.1f} ms  "
+              f"p95 {pct(times, 0.95):6.1f} ms  max {max(times):6.1f}  slowest {slow}  load {os.getloadavg()[0]:.1f}")
+    page.filters.clear()
+    return every
+
+
 def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
 
     times = []
@@ -224,23 +273,60 @@ def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped
 def gaps_ms(seconds: float) -> float:
     """Longest time the GUI thread did not get to a 5 ms timer, minus the 5 ms. Also keeps,
     in GUI_WORK, the CPU time the GUI thread itself spent in that longest gap (the rest of
-    the gap it waited: for the interpreter lock, or for a core on a loaded machine)."""
+    the gap it waited: for the interpreter lock, or for a core on a loaded machine), and, in
+    GAP_NOTES, the garbage collections inside it (--why: every thread's stack at each gap
+    over the limit, dumped by faulthandler's own C thread, which needs no interpreter lock)."""
     stamps: list[tuple[float, float]] = []
+
+    def tick() -> None:
+        stamps.append((time.perf_counter(), time.thread_time()))
+        if WHY_MS:
+            faulthandler.dump_traceback_later(WHY_MS / 1000, file=WHY_FILE)
+
     timer = QTimer()
     timer.setInterval(TICK_MS)
-    timer.timeout.connect(lambda: stamps.append((time.perf_counter(), time.thread_time())))
+    timer.timeout.connect(tick)
     timer.start()
-    end = time.perf_counter() + seconds
+    collections_before = len(GC_EVENTS)
+    # the console's own kind of loop, asleep between events (a processEvents loop spun the GUI
+    # thread: a core and the interpreter lock taken from the workers it was measuring)
     loop = QEventLoop()
-    while time.perf_counter() < end:
-        loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     timer.stop()
-    wall, cpu = max(((b[0] - a[0]), (b[1] - a[1])) for a, b in zip(stamps, stamps[1:], strict=False))
+    if WHY_MS:
+        faulthandler.cancel_dump_traceback_later()
+    wall, cpu, at = max(((b[0] - a[0]), (b[1] - a[1]), a[0]) for a, b in zip(stamps, stamps[1:], strict=False))
     GUI_WORK.append(cpu * 1000)
+    window = GC_EVENTS[collections_before:]
+    inside = [e for e in window if at <= e[0] <= at + wall]
+    longest = max((e[1] for e in window), default=0.0)
+    GAP_NOTES.append(f"{len(window)} collections in {seconds:.0f} s (longest {longest:.1f} ms, "
+                     f"{sum(e[1] for e in window):.0f} ms in all); in the longest gap: "
+                     + (", ".join(f"gen {g} {ms:.1f} ms on {who}" for _, ms, g, who in inside) or "none"))
     return wall * 1000 - TICK_MS
 
 
 GUI_WORK: list[float] = []
+GAP_NOTES: list[str] = []
+GC_EVENTS: list[tuple[float, float, int, str]] = []  # (start, ms, generation, thread) of every collection
+WHY_MS = 0.0
+WHY_FILE = sys.stderr
+_gc_started = threading.local()
+
+
+def _time_collection(phase: str, info: dict[str, int]) -> None:
+    """gc.callbacks: how long each collection held the interpreter, and on which thread."""
+    if phase == "start":
+        _gc_started.at = time.perf_counter()
+    else:
+        start = getattr(_gc_started, "at", None)
+        if start is not None:
+            GC_EVENTS.append((start, (time.perf_counter() - start) * 1000, info["generation"],
+                              threading.current_thread().name))
+
+
+gc.callbacks.append(_time_collection)
 
 
 def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
@@ -258,7 +344,9 @@ def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) ->
     workers.command = [sys.executable, "-m", "bench.ui_worker"]
     workers.set_mode(mode)
     workers.resize(jobs)
-    wait_until(lambda: all(t.isRunning() and getattr(t, "name", "thread") for t in workers.threads), timeout=180)
+    # the idle figure starts once every worker is connected and waiting (20 threads connecting
+    # at once stall the GUI for 100-200 ms: that is the start-up of workers, not idling)
+    wait_until(lambda: all(t.isRunning() and t.ready for t in workers.threads), timeout=180)
     idle = gaps_ms(seconds / 2)
     ids = [run_store.enqueue(engine, "bench_report", {"seconds": seconds + 60}, initiated_by="bench")
            for _ in range(jobs)]
@@ -322,7 +410,13 @@ def main() -> int:
                         help="psycopg never prepares statements (prepare_threshold=None): generic plans ruled out")
     parser.add_argument("--page-times", action="store_true",
                         help="time the page thread's two queries (ids, rows) of slow sorts apart")
+    parser.add_argument("--sort-filters", action="store_true",
+                        help="only sorts under each other filter (type, module, user, workspace, dates, text)")
+    parser.add_argument("--why", type=float, default=0.0, metavar="MS",
+                        help="dump every thread's stack to stderr whenever the GUI thread misses its tick by MS")
     args = parser.parse_args()
+    global WHY_MS
+    WHY_MS = args.why
     if args.page_times:
         global SHOW_PAGE_TIMES
         SHOW_PAGE_TIMES = True
@@ -369,9 +463,16 @@ def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
         print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
               f"stall/aim {busy / STALL_AIM_MS:5.2f}  (worker {mode}; GUI thread's own work in that gap "
               f"{GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
+        print(f"{'':<28} garbage collection, idle: {GAP_NOTES[-2]}")
+        print(f"{'':<28} garbage collection, busy: {GAP_NOTES[-1]}")
     if args.explain:
         explain_after_stall(engine)
     if args.stall_only:
+        window.close_with("cancel")
+        return 0
+    if args.sort_filters:
+        print("sort -> first page under each filter (every column, both directions):")
+        report("sort under the filters", bench_sort_filters(page))
         window.close_with("cancel")
         return 0
     floor_filter = bare_page_ms(engine, api.HistoryQuery(RunFilter(statuses=[RunStatus.FAILED]), "id"), 5)

@@ -215,3 +215,16 @@ def test_a_worker_thread_keeps_its_own_connection_and_falls_back_to_the_pool(eng
             held[1].close()  # a dropped connection: the pool serves instead
         assert (claimed := runs.claim(engine, "w")) is not None and claimed.id == second
     assert getattr(pg_queue._thread, "held", None) is None
+
+
+def test_a_worker_is_ready_once_it_has_worked_off_the_queue(engine):
+    """`ready` is what the console's bench waits on before it calls the workers idle."""
+    first = runs.enqueue(engine, "retention_cleanup", {})
+    worker = Worker(engine, "w")
+    seen_while_running: list[bool] = []
+    worker.on_finished = lambda _run_id, _status: seen_while_running.append(worker.ready.is_set())
+    assert not worker.ready.is_set()
+    worker.loop(until_empty=True)
+    assert seen_while_running == [False], "not ready while it still had work"
+    assert worker.ready.is_set()
+    assert runs.get_run(engine, first).status is RunStatus.COMPLETED

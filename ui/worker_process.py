@@ -130,6 +130,11 @@ class ProcessWorkerThread(QThread):
     def current(self) -> LocalRun | None:
         return self._current
 
+    @property
+    def ready(self) -> bool:
+        """The child has started and named itself."""
+        return bool(self.name)
+
     def snapshot(self) -> ProgressSnapshot | None:
         snap, run = self._snapshot, self._current
         return snap if snap is not None and run is not None and snap.run_id == run.run_id else None

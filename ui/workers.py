@@ -60,6 +60,11 @@ class WorkerThread(QThread):
         ctx = self.worker.current
         return None if ctx is None else LocalRun(ctx.run_id, ctx.worker)
 
+    @property
+    def ready(self) -> bool:
+        """Connected and past its first look for work."""
+        return self.worker.ready.is_set()
+
     def snapshot(self) -> ProgressSnapshot | None:
         ctx = self.worker.current
         return None if ctx is None else ctx.snapshot()

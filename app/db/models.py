@@ -255,6 +255,8 @@ class JobRun(Base):
         # migration 0006: the same sorts under a status filter, for the columns that follow status
         *(Index(f"ix_job_runs_status_sort_{c}", "status", c, "id") for c in ("skipped", "failed", "errors_count")),
         # (and ix_job_runs_status_sort_duration, made in 0006 only)
+        # migration 0007: File Name under a type filter (only imports have file names)
+        Index("ix_job_runs_type_sort_file_name", "type", "file_name", "id"),
     )
 
 

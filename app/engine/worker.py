@@ -49,6 +49,9 @@ class Worker:
         self._last_recovery = 0.0
         self._heartbeat: Heartbeat | None = None  # one for the loop's life; run_once alone starts its own
         self._next: RunRecord | None = None  # claimed by the last finish, to run next
+        # set once the loop is connected and has looked for work: from then on an idle worker
+        # costs its process next to nothing (the console waits on it before measuring)
+        self.ready = threading.Event()
 
     def _set_context(self, ctx: JobContext | None) -> None:
         self.current = ctx
@@ -106,6 +109,7 @@ class Worker:
             if worked:
                 continue
             notify.flush(self.engine)  # idle now: consoles hear of the last runs at once
+            self.ready.set()
             if until_empty:
                 return
             waiter.wait(idle_timeout)

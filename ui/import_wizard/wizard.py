@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -15,6 +15,7 @@ from ui.console import Console
 from ui.import_wizard.file_step import FileStep
 from ui.import_wizard.mapping_step import MappingStep
 from ui.import_wizard.run_step import RunStep
+from ui.screen_fit import fit_to_screen
 
 STEPS = ("① File", "② Mapping", "③ Dry run and run")
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -27,7 +28,6 @@ class ImportWizard(QDialog):
         self.setObjectName("ImportWizard")
         self.setWindowTitle("Import")
         self.setAcceptDrops(True)
-        self.resize(1020, 720)
         self.file = FileStep(console)
         self.mapping = MappingStep(console.engine)
         self.running = RunStep(console, self.request)
@@ -64,6 +64,7 @@ class ImportWizard(QDialog):
         layout.addLayout(crumbs)
         layout.addWidget(self.stack, 1)
         layout.addLayout(nav)
+        fit_to_screen(self, QSize(1020, 720))
         self.file.changed.connect(self._update)
         self.mapping.changed.connect(self._update)
         self.go(0)

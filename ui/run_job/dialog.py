@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -37,6 +37,7 @@ from ui.background import Background
 from ui.forms import EnginePickerSource, PickerSource, SchemaForm
 from ui.forms.spec import model_defaults
 from ui.run_job.job_picker import JobPicker
+from ui.screen_fit import fit_to_screen
 from ui.thread_task import while_alive
 
 ALL_WORKSPACES = "All workspaces"
@@ -89,7 +90,7 @@ class RunJobDialog(QDialog):
         self._queuing = False
         self.setWindowTitle("Run Job")
         self.setObjectName("RunJobDialog")
-        self.resize(1040, 700)
+        fit_to_screen(self, QSize(1040, 700))  # before the layout: the splitter shares out what it got
         self._build()
         for key in preselect or []:
             self.picker.set_checked(key)
@@ -121,8 +122,7 @@ class RunJobDialog(QDialog):
         hint = QLabel("The day each run is for — pick another to catch up a missed day or try a future one.")
         hint.setObjectName("Muted")
         hint.setWordWrap(True)
-        top.addSpacing(12)
-        top.addWidget(hint, 1)
+        top.addStretch(1)
 
         self.picker = JobPicker(list(self.jobs.values()))
         self.picker.selection_changed.connect(self._selection_changed)
@@ -144,7 +144,8 @@ class RunJobDialog(QDialog):
         splitter.addWidget(self.picker)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([290, 750])
+        # the job list takes about a quarter of what the dialog got (250-290 px), the forms the rest
+        splitter.setSizes([max(250, min(290, self.width() // 4)), self.width()])
         splitter.setChildrenCollapsible(False)
 
         self.status = QLabel()
@@ -166,6 +167,7 @@ class RunJobDialog(QDialog):
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(12)
         layout.addLayout(top)
+        layout.addWidget(hint)  # a row of its own: beside the date it wrapped to five lines on a small screen
         layout.addWidget(splitter, 1)
         layout.addLayout(bottom)
 
