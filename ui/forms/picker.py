@@ -244,3 +244,5 @@ class PickerEditor(FieldEditor):
             return
         self._known[choice.label] = choice
         self.combo.setEditText(choice.label)
+        self.combo.lineEdit().setCursorPosition(0)  # a long path shows its start, not its end
+        self.combo.setToolTip(choice.label)
