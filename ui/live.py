@@ -20,6 +20,11 @@ from app.engine.waiter import listen_connection
 
 log = logging.getLogger(__name__)
 COALESCE_S = 0.2
+# Each poll looks back this far before its own start: an SQLite writer stamps updated_at before
+# it has the write lock, and its busy handler sleeps up to 100 ms a try, so a change can commit
+# well after its stamp; with a 50 ms overlap such a change (a cancel, a run's last status)
+# was never seen and the console kept showing the run as running. Ids seen twice are harmless.
+POLL_OVERLAP = dt.timedelta(seconds=2)
 SQLITE_POLL_S = 0.5
 
 
@@ -69,7 +74,7 @@ class ChangeFeed(QThread):
         while not self._stop.wait(SQLITE_POLL_S):
             started = utcnow()
             ids = history.changed_since(self.engine, since)
-            since = started - dt.timedelta(milliseconds=50)
+            since = started - POLL_OVERLAP
             if ids:
                 self.changed.emit(ids)
 

@@ -37,7 +37,12 @@ def test_cancel_a_running_job_keeps_what_it_did(make_window, console_engine, qtb
         assert asked == ["ConfirmCancel"]
     finally:
         gate.release()
-    qtbot.waitUntil(lambda: pane.chip.text() == "Cancelled", timeout=30000)
+    try:
+        qtbot.waitUntil(lambda: pane.chip.text() == "Cancelled", timeout=30000)
+    except Exception:  # say what the pane and the database show instead
+        late = get_run(console_engine, run_id)
+        raise AssertionError(f"chip {pane.chip.text()!r}; the run is {late.status.value}, "
+                             f"cancel requested {late.cancel_requested}, error {late.error!r}") from None
     run = get_run(console_engine, run_id)
     assert run.status is RunStatus.STOPPED
     with console_engine.connect() as conn:
