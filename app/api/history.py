@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
+from app.clock import utcnow
 from app.db import tables
 from app.engine import history
 from app.engine.history import RunFilter
@@ -58,7 +59,7 @@ def _narrow_range(flt: RunFilter) -> bool:
     """A date range of at most NARROW_DAYS (until defaults to now)."""
     if flt.since is None:
         return False
-    until = flt.until or dt.datetime.now()
+    until = flt.until or utcnow()  # the filter's times are naive UTC, as every table's
     return until - flt.since <= dt.timedelta(days=NARROW_DAYS)
 
 
