@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from app.db.search_schema import create_search_documents, drop_search_documents
+
 CASE_FREE_KEYS = (
     ("ux_employees_ws_email", "employees", "email"),
     ("ux_accounts_ws_name", "accounts", "name"),
@@ -325,7 +327,7 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _create_expression_indexes()
-    _create_search_index()
+    create_search_documents()
 
 
 def downgrade() -> None:
@@ -415,37 +417,7 @@ def _create_expression_indexes() -> None:
         op.create_index(name, table, ["workspace_id", sa.text(f"lower({column})")], unique=True)
 
 
-def _create_search_index() -> None:
-    """Full-text index over the modules: PostgreSQL tsvector + GIN, SQLite FTS5.
-
-    Both key a document by doc_id = record_id * 4 + module code (SQLite: the FTS rowid),
-    so one SQL shape finds, compares and replaces documents on either backend.
-    """
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            """
-            CREATE TABLE search_documents (
-                doc_id BIGINT PRIMARY KEY,
-                workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-                module VARCHAR(32) NOT NULL,
-                record_id BIGINT NOT NULL,
-                title TEXT NOT NULL,
-                body TEXT NOT NULL,
-                tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', title || ' ' || body)) STORED
-            )
-            """
-        )
-        op.execute("CREATE INDEX ix_search_documents_tsv ON search_documents USING gin (tsv)")
-        op.execute("CREATE INDEX ix_search_documents_ws ON search_documents (workspace_id, module)")
-    else:
-        op.execute(
-            "CREATE VIRTUAL TABLE search_documents USING fts5("
-            "workspace_id UNINDEXED, module UNINDEXED, record_id UNINDEXED, title, body, "
-            "tokenize = 'unicode61 remove_diacritics 2')"
-        )
-
-
 def _drop_search_index() -> None:
-    op.execute("DROP TABLE IF EXISTS search_documents")
+    drop_search_documents()
     for name, table, _column in CASE_FREE_KEYS:
         op.drop_index(name, table_name=table)
