@@ -23,6 +23,7 @@ from app.db import tables
 from app.engine import artifacts, notify, pg_queue
 from app.engine.jobtype import JobOptions, JobType
 from app.engine.records import RunRecord, RunWrites
+from app.engine.row_errors import insert_row_errors
 
 runs = tables.job_runs
 COUNTERS = ("processed", "created", "updated", "skipped", "failed")
@@ -213,8 +214,7 @@ class JobContext:
         conn.execute(update(runs).where(runs.c.id == self.run_id).values(updated_at=utcnow(), **(writes.counters or {})))
         if writes.logs:
             conn.execute(insert(tables.job_logs), writes.logs)
-        if writes.row_errors:
-            conn.execute(insert(tables.job_row_errors), writes.row_errors)
+        insert_row_errors(conn, self.run_id, writes.row_errors)
         notify.run_changed(conn, self.run_id)
 
     def save_checkpoint(self, conn: Connection, state: dict[str, Any]) -> None:

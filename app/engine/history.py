@@ -124,6 +124,7 @@ def log_lines(engine: Engine, run_id: int, after_id: int = 0, limit: int = 5000)
 def row_errors(engine: Engine, run_id: int, limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
     table = tables.job_row_errors
     stmt = (select(table.c.id, table.c.row_number, table.c.field, table.c.message, table.c.raw)
-            .where(table.c.run_id == run_id).order_by(table.c.row_number, table.c.id).limit(limit).offset(offset))
+            .where(table.c.run_id == run_id).order_by(table.c.row_number.nulls_last(), table.c.id)
+            .limit(limit).offset(offset))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]

@@ -24,6 +24,7 @@ from app.engine import notify, pg_queue
 from app.engine.jobtype import JobType
 from app.engine.records import RunRecord, RunWrites, run_to_json
 from app.engine.registry import get_job_type
+from app.engine.row_errors import insert_row_errors
 from app.engine.status import RunStatus
 
 runs = tables.job_runs
@@ -263,8 +264,7 @@ def _finish_in_transaction(
             return False
         if logs:
             conn.execute(insert(logs_table), [{**line, "run_id": run_id} for line in logs])
-        if writes.row_errors:
-            conn.execute(insert(tables.job_row_errors), [{**e, "run_id": run_id} for e in writes.row_errors])
+        insert_row_errors(conn, run_id, writes.row_errors)
     return True
 
 

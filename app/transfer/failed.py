@@ -32,7 +32,7 @@ XLSX_MAX_CELL = 32767
 
 def _error_rows(engine: Engine, run_id: int) -> Iterator[tuple[int | None, str | None, str, Any]]:
     stmt = (select(errors_table.c.row_number, errors_table.c.field, errors_table.c.message, errors_table.c.raw)
-            .where(errors_table.c.run_id == run_id).order_by(errors_table.c.row_number, errors_table.c.id))
+            .where(errors_table.c.run_id == run_id).order_by(errors_table.c.row_number.nulls_last(), errors_table.c.id))
     with engine.connect() as conn:
         for row in conn.execute(stmt.execution_options(stream_results=True, yield_per=2000)):
             yield row.row_number, row.field, row.message, row.raw
