@@ -17,6 +17,7 @@ from typing import Any
 
 from app.records import validators as v
 from app.records.fields import LEAD_STATUSES, FieldDef, Lookups, RowValidator, check_value, unguard
+from app.records.joined import column_matches
 
 Errors = dict[int, list[tuple[str, str]]]
 _STATUSES = frozenset(LEAD_STATUSES)
@@ -28,7 +29,7 @@ def _texts(column: Sequence[object]) -> tuple[list[str], bool]:
         texts = list(map(str.strip, column))  # type: ignore[arg-type]
     except TypeError:  # workbook cells: numbers, dates, None
         texts = [x.strip() if isinstance(x, str) else v.as_text(x) for x in column]
-    if texts and min(texts) >= "(":  # one C pass: nothing is "" and nothing starts with "'"
+    if texts and all(texts) and "\x00'" not in "\x00".join(texts) and texts[0][:1] != "'":  # C passes: none blank or quoted
         return texts, False
     if any(map(str.startswith, texts, repeat("'"))):
         texts = list(map(unguard, texts))
@@ -50,14 +51,17 @@ def _screen(fd: FieldDef, texts: list[str], maybe_blank: bool) -> tuple[list[Any
     if fd.kind == "text":
         return texts, sorted(suspects)
     if fd.kind == "phone":
-        suspects.update(_failing(map(v.PHONE.match, texts)))
+        oks = column_matches(v.PHONE_ITEM, texts)
+        suspects.update(_failing(map(v.PHONE.match, texts) if oks is None else oks))
         return texts, sorted(suspects)
     if fd.kind == "email":
         suspects.update(_failing(v.emails_ok(texts)))
         return texts, sorted(suspects)
-    if fd.kind == "status":
-        lowered = list(map(str.lower, texts))
-        suspects.update(_failing(map(_STATUSES.__contains__, lowered)))
+    if fd.kind == "status":  # a handful of distinct values: each is lowered and checked once
+        lower = {text: text.lower() for text in set(texts)}
+        lowered = list(map(lower.__getitem__, texts))
+        if any(low not in _STATUSES for low in lower.values()):
+            suspects.update(_failing(map(_STATUSES.__contains__, lowered)))
         return lowered, sorted(suspects)
     return [None] * len(texts), list(range(len(texts)))
 

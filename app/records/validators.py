@@ -20,7 +20,8 @@ from email_validator.rfc_constants import ATEXT
 from email_validator.syntax import EMAIL_MAX_LENGTH, validate_email_domain_name, validate_email_local_part
 
 PHONE_CHARS = re.compile(r"^[0-9+().\- ]+$")
-PHONE = re.compile(r"^[+(). -]*(?:[0-9][+(). -]*){7,20}$")  # the allowed characters and 7-20 digits, in one pass
+PHONE_ITEM = r"[+(). -]*(?:[0-9][+(). -]*){7,20}"  # the allowed characters and 7-20 digits, in one pass
+PHONE = re.compile(rf"{PHONE_ITEM}\Z")  # (\Z: "$" would also pass a value ending in a newline)
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01 in Excel's (1900) date system
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 
