@@ -8,6 +8,7 @@ times cheaper than psycopg's per-row `write_row`) or into tuples for SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,14 +69,31 @@ def copy_column(values: list[Any]) -> list[str]:
 
 
 def copy_text(columns: list[list[Any]], constants: Sequence[Any], lead: Sequence[Any] = ()) -> bytes:
-    """COPY text for rows made of `lead` constants, the given columns, then `constants`."""
+    """COPY text for rows made of `lead` constants, the given columns, then `constants`.
+
+    First as they are: when every value is text, the rows are joined at once and the result
+    is checked in three C passes (exactly one tab between fields, one newline per row, no
+    backslash or CR), instead of joining each column once more to look for those (a tenth
+    of the reader's encoding time). Otherwise, column by column with escapes."""
     if not columns or not columns[0]:
         return b""
     size = len(columns[0])
-    parts: list[Iterable[str]] = [repeat(copy_field(c), size) for c in lead]
+    heads = [copy_field(c) for c in lead]
+    tails = [copy_field(c) for c in constants]
+    with contextlib.suppress(TypeError):  # a None, a date or a number: the escaping path
+        text = _lines([*(repeat(c, size) for c in heads), *columns, *(repeat(c, size) for c in tails)])
+        width = len(heads) + len(columns) + len(tails)
+        if (text.count("\t") == size * (width - 1) and text.count("\n") == size
+                and "\\" not in text and "\r" not in text):
+            return text.encode()
+    parts: list[Iterable[str]] = [repeat(c, size) for c in heads]
     parts += [copy_column(col) for col in columns]
-    parts += [repeat(copy_field(c), size) for c in constants]
-    return ("\n".join(map("\t".join, zip(*parts, strict=False))) + "\n").encode()
+    parts += [repeat(c, size) for c in tails]
+    return _lines(parts).encode()
+
+
+def _lines(parts: Sequence[Iterable[str]]) -> str:
+    return "\n".join(map("\t".join, zip(*parts, strict=False))) + "\n"
 
 
 def replace_none(values: list[Any], fill: Any, convert: Callable[[Any], Any] | None = None) -> list[Any]:
