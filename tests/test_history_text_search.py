@@ -5,10 +5,11 @@ and the migration upgrades, downgrades and survives a role that may not create p
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, Select, func, literal, select, text, update
 
 from app.api import history as api
 from app.db import tables
@@ -107,9 +108,22 @@ def test_a_rare_text_is_gathered_first_and_a_common_one_walks_the_sort(engine: E
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE job_runs"))
     rare = api.HistoryQuery(RunFilter(text="batch-17.csv"), "started_at")
-    assert api._gather_first(engine, rare)
+    assert api._page_plan(engine, rare) == api.GATHER
     assert api.page_ids(engine, rare, 0, 100) == [ids[17]]
-    assert not api._gather_first(engine, api.HistoryQuery(RunFilter(text="fu"), "started_at")), "no trigram"
+    assert api._page_plan(engine, api.HistoryQuery(RunFilter(text="fu"), "started_at")) == api.WALK, "no trigram"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_walk_over_its_time_budget_gives_way_to_the_gathering_query(engine: Engine,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "WALK_BUDGET_MS", 50)
+
+    def build(gather: bool) -> Select[tuple[Any]]:  # the walk sleeps past the budget
+        return select(literal(7)) if gather else select(literal(5)).where(func.pg_sleep(0.5).is_not(None))
+    assert api._run_ids(engine, build, api.TRY_WALK) == [7]
+    assert api._run_ids(engine, lambda gather: select(literal(7 if gather else 5)), api.TRY_WALK) == [5]
+    with engine.connect() as conn:  # the budget was the transaction's only
+        assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
 
 
 def test_the_migration_downgrades_and_upgrades(db_url: str, engine: Engine, two_runs: tuple[int, int]) -> None:
