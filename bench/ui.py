@@ -6,18 +6,18 @@ Limits measured in the same run: the bare page query through psycopg (what the d
 alone costs) and the GUI's longest stall when idle. The aims are 100 ms and 50 ms.
 
     /work/.venv-base/bin/python -m bench.ui [--rows 1000000] [--repeat 15]
+
+The GUI thread's stall lives in bench/ui_stall.py, the query plans and page-query times
+(--explain, --page-times) in bench/ui_explain.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import faulthandler
-import gc
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,19 +26,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QDate, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QDate, QSettings, Qt  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from app import demo  # noqa: E402
 from app.api import history as api  # noqa: E402
-from app.api.runs import cancel_runs  # noqa: E402
 from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
-from app.engine import history  # noqa: E402
-from app.engine import runs as run_store  # noqa: E402
 from app.engine.history import RunFilter  # noqa: E402
 from app.engine.status import RunStatus  # noqa: E402
+from bench import ui_explain, ui_stall  # noqa: E402
 from bench.ui_data import add_runs  # noqa: E402
+from bench.ui_explain import PAGE_TIMES, explain_after_stall, explain_sorts, time_page_queries  # noqa: E402
+from bench.ui_stall import STALL_AIM_MS, bench_stall, wait_until  # noqa: E402
 from bench.ui_worker import register  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
 from ui.app import application, build_window  # noqa: E402
@@ -46,88 +46,8 @@ from ui.console import Console  # noqa: E402
 from ui.history_model import COLUMNS  # noqa: E402
 
 AIM_MS = 100.0
-SHOW_PAGE_TIMES = False
-STALL_AIM_MS = 50.0
-TICK_MS = 5
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Run the event loop until condition() holds, sleeping between events (no polling, so
-    the GUI thread's CPU time below is its own work)."""
-    deadline = time.perf_counter() + timeout
-    loop = QEventLoop()
-    alarm = QTimer()
-    alarm.setSingleShot(True)
-    alarm.start(int(timeout * 1000))
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the console did not get there in time")
-        loop.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
-    alarm.stop()
-
-
 GUI_CPU: list[float] = []  # the GUI thread's CPU time of each timed action
 COLD_CPU: list[float] = []
-PAGE_TIMES: list[tuple[str, float, float]] = []  # (kind, ms, start) of each page query on the page thread
-
-
-def slow_plan(engine: Engine, query: api.HistoryQuery, offset: int, limit: int, total: int | None = None) -> str:
-    """The plan of a page's id query as psycopg sends it (parameters bound on the server), run
-    on a connection of the pool, with whether that connection has prepared statements."""
-    from sqlalchemy import select
-
-    stmt = (select(api.runs.c.id).where(query.filter.where())
-            .order_by(*api._order(query.sort, query.descending, "postgresql")).limit(limit).offset(offset))
-    compiled = stmt.compile(engine, compile_kwargs={"render_postcompile": True})
-    with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        cursor = raw.cursor()  # type: ignore[union-attr]
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + str(compiled), compiled.params)
-        plan = " | ".join(str(r[0]).strip() for r in cursor.fetchall())
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
-        prepared = cursor.fetchone()[0]  # type: ignore[index]
-    return f"[{prepared} prepared on that connection] {plan}"
-
-
-def time_page_queries() -> None:
-    """--page-times: the page thread's two queries (ids, then rows) timed apart."""
-    page_ids, runs_by_id = api.page_ids, history.runs_by_id
-
-    def timed_ids(*args, **kwargs):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        try:
-            return page_ids(*args, **kwargs)
-        finally:
-            ms = (time.perf_counter() - start) * 1000
-            PAGE_TIMES.append(("ids", ms, start))
-            if ms > 50:  # slow: is it the query (again, and its plan) or the moment?
-                again = time.perf_counter()
-                page_ids(*args, **kwargs)
-                PAGE_TIMES.append(("ids again", (time.perf_counter() - again) * 1000, again))
-                print("      slow ids query; explained now:", slow_plan(*args))
-
-    def timed_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        try:
-            return runs_by_id(*args, **kwargs)
-        finally:
-            PAGE_TIMES.append(("rows", (time.perf_counter() - start) * 1000, start))
-
-    count = api.count
-
-    def timed_count(*args, **kwargs):  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        try:
-            return count(*args, **kwargs)
-        finally:
-            from PySide6.QtCore import QThread
-
-            name = f"{QThread.currentThread().objectName()} from {sys._getframe(1).f_code.co_name}"
-            PAGE_TIMES.append((f"count[{name}]", (time.perf_counter() - start) * 1000, start))
-
-    api.page_ids = timed_ids  # type: ignore[assignment]
-    history.runs_by_id = timed_rows  # type: ignore[assignment]
-    api.count = timed_count  # type: ignore[assignment]
 
 
 def timed(page, action: Callable[[], None], row: Callable[[], int]) -> float:  # type: ignore[no-untyped-def]
@@ -192,7 +112,7 @@ def sort_pass(page, worst: dict[str, float] | None = None) -> list[float]:  # ty
             times.append(ms)
             if worst is not None:
                 worst[column.title] = max(worst.get(column.title, 0.0), ms)
-            if SHOW_PAGE_TIMES and (ms > AIM_MS or column.sort in ("skipped", "failed", "duration")):
+            if ui_explain.SHOW_PAGE_TIMES and (ms > AIM_MS or column.sort in ("skipped", "failed", "duration")):
                 parts = ", ".join(f"{kind} {q:.1f}" for kind, q, _ in PAGE_TIMES[before:])
                 print(f"    {column.sort:>13} {'asc ' if order == Qt.SortOrder.AscendingOrder else 'desc'} "
                       f"{ms:6.1f} ms  page thread: {parts}  load {os.getloadavg()[0]:.1f}")
@@ -233,6 +153,7 @@ def filter_cases(page) -> list[tuple[str, Callable[[], None]]]:  # type: ignore[
             ("last 30 days (8 days of runs)", lambda: f.dates.setCurrentIndex(f.dates.findData(29))),
             ("October 2026 (custom)", custom("2026-10-01", "2026-10-31")),
             ("text 'update' (half the runs)", lambda: f.text.setText("update")),
+            ("text 'leads_2026' (2% of runs)", lambda: f.text.setText("leads_2026")),
             ("type Import + module Leads", lambda: (box(f.type, "Import")(), box(f.module, "Leads")())),
             ("text 'contacts_20261015' (rare)", lambda: f.text.setText("contacts_20261015"))]
 
@@ -257,6 +178,48 @@ def bench_sort_filters(page) -> list[float]:  # type: ignore[no-untyped-def]
     return every
 
 
+TEXTS = (("rare", "contacts_20261015"), ("rarer than 2%", "leads_20261"), ("2% of runs", "leads_2026"),
+         ("common", "update"), ("under 3 characters, common", "up"), ("under 3 characters, rare", "zq"))
+
+
+def bench_texts(page, repeat: int) -> None:  # type: ignore[no-untyped-def]
+    """--text-filters: each text typed into the search box (timed from the box's change signal,
+    after its 250 ms typing pause) until the first page is drawn, and until the count is in."""
+    f, counted = page.filters, {}
+    count = api.count
+
+    def timed_count(engine: Engine, flt: RunFilter) -> int:
+        n = count(engine, flt)
+        counted[flt.text] = time.perf_counter()
+        return n
+
+    api.count = timed_count  # type: ignore[assignment]
+    for name, text_ in TEXTS:
+        pages, counts, matches = [], [], 0
+        for _ in range(repeat):
+            f.clear()
+            wait_until(lambda: page.model.total is not None and page.model.id_at(0) is not None, timeout=60)
+            counted.pop(text_, None)
+            start = time.perf_counter()
+            f.text.setText(text_)
+            f._emit()  # now: the box's typing pause (250 ms) is the box's, not the query's
+
+            def drawn(t: str = text_) -> bool:
+                model = page.model
+                return model.query.filter.text == t and (model.total == 0 or model.id_at(0) is not None)
+            wait_until(drawn, timeout=120)
+            page.table.viewport().repaint()
+            pages.append((time.perf_counter() - start) * 1000)
+            wait_until(lambda t=text_: t in counted and page.model.total is not None, timeout=120)
+            counts.append((counted[text_] - start) * 1000)
+            matches = page.model.total
+        print(f"  text {text_!r:<20} {name:<27} {matches:>9,} runs  first page p50 {statistics.median(pages):7.1f} "
+              f"p95 {pct(pages, 0.95):7.1f} max {max(pages):7.1f} ms   count p50 {statistics.median(counts):7.1f} "
+              f"p95 {pct(counts, 0.95):7.1f} max {max(counts):7.1f} ms  load {os.getloadavg()[0]:.1f}")
+    api.count = count  # type: ignore[assignment]
+    f.clear()
+
+
 def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
 
     times = []
@@ -268,133 +231,6 @@ def bench_last_row(page, repeat: int) -> list[float]:  # type: ignore[no-untyped
         wait_until(lambda: page.model.total is not None and page.model.id_at(0) is not None)
         times.append(timed(page, page.table.scrollToBottom, lambda: page.model.rowCount() - 1))
     return times
-
-
-def gaps_ms(seconds: float) -> float:
-    """Longest time the GUI thread did not get to a 5 ms timer, minus the 5 ms. Also keeps,
-    in GUI_WORK, the CPU time the GUI thread itself spent in that longest gap (the rest of
-    the gap it waited: for the interpreter lock, or for a core on a loaded machine), and, in
-    GAP_NOTES, the garbage collections inside it (--why: every thread's stack at each gap
-    over the limit, dumped by faulthandler's own C thread, which needs no interpreter lock)."""
-    stamps: list[tuple[float, float]] = []
-
-    def tick() -> None:
-        stamps.append((time.perf_counter(), time.thread_time()))
-        if WHY_MS:
-            faulthandler.dump_traceback_later(WHY_MS / 1000, file=WHY_FILE)
-
-    timer = QTimer()
-    timer.setInterval(TICK_MS)
-    timer.timeout.connect(tick)
-    timer.start()
-    collections_before = len(GC_EVENTS)
-    # the console's own kind of loop, asleep between events (a processEvents loop spun the GUI
-    # thread: a core and the interpreter lock taken from the workers it was measuring)
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    timer.stop()
-    if WHY_MS:
-        faulthandler.cancel_dump_traceback_later()
-    wall, cpu, at = max(((b[0] - a[0]), (b[1] - a[1]), a[0]) for a, b in zip(stamps, stamps[1:], strict=False))
-    GUI_WORK.append(cpu * 1000)
-    window = GC_EVENTS[collections_before:]
-    inside = [e for e in window if at <= e[0] <= at + wall]
-    longest = max((e[1] for e in window), default=0.0)
-    GAP_NOTES.append(f"{len(window)} collections in {seconds:.0f} s (longest {longest:.1f} ms, "
-                     f"{sum(e[1] for e in window):.0f} ms in all); in the longest gap: "
-                     + (", ".join(f"gen {g} {ms:.1f} ms on {who}" for _, ms, g, who in inside) or "none"))
-    return wall * 1000 - TICK_MS
-
-
-GUI_WORK: list[float] = []
-GAP_NOTES: list[str] = []
-GC_EVENTS: list[tuple[float, float, int, str]] = []  # (start, ms, generation, thread) of every collection
-WHY_MS = 0.0
-WHY_FILE = sys.stderr
-_gc_started = threading.local()
-
-
-def _time_collection(phase: str, info: dict[str, int]) -> None:
-    """gc.callbacks: how long each collection held the interpreter, and on which thread."""
-    if phase == "start":
-        _gc_started.at = time.perf_counter()
-    else:
-        start = getattr(_gc_started, "at", None)
-        if start is not None:
-            GC_EVENTS.append((start, (time.perf_counter() - start) * 1000, info["generation"],
-                              threading.current_thread().name))
-
-
-gc.callbacks.append(_time_collection)
-
-
-def bench_stall(window, engine: Engine, jobs: int, seconds: float, mode: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    """The product's way: `jobs` local workers of the console (QThreads running the jobs, or
-    QThreads each supervising a child process: `mode`) each run a job that reports a 500-row
-    batch every 10 ms (`bench.ui_worker`). The console samples them at 5 Hz, follows the
-    change feed and shows one in detail with its live charts (opened, and drawn, before the
-    measurement starts). Returns the idle GUI's longest gap (workers started, no job), the
-    longest gap while they report, chart samples."""
-    console = window.console
-    page = window.show_page("batch_jobs")
-    page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-    cancel_runs(engine, history.run_ids(engine, RunFilter(statuses=[RunStatus.PENDING]), limit=10_000))
-    workers = console.workers
-    workers.command = [sys.executable, "-m", "bench.ui_worker"]
-    workers.set_mode(mode)
-    workers.resize(jobs)
-    # the idle figure starts once every worker is connected and waiting (20 threads connecting
-    # at once stall the GUI for 100-200 ms: that is the start-up of workers, not idling)
-    wait_until(lambda: all(t.isRunning() and t.ready for t in workers.threads), timeout=180)
-    idle = gaps_ms(seconds / 2)
-    ids = [run_store.enqueue(engine, "bench_report", {"seconds": seconds + 60}, initiated_by="bench")
-           for _ in range(jobs)]
-    wait_until(lambda: len(workers.snapshots()) == jobs, timeout=60)
-    wait_until(lambda: page.model.row_of(ids[-1]) is not None, timeout=30)
-    console.open_run(ids[-1])  # opening it is a click's answer, not a stall: let it settle first
-    wait_until(lambda: len(page.detail.summary.charts.samples) >= 3, timeout=30)
-    busy = gaps_ms(seconds)
-    samples = len(page.detail.summary.charts.samples)
-    workers.cancel_local(ids)
-    wait_until(lambda: not workers.running(), timeout=60)
-    workers.resize(0)
-    wait_until(lambda: not workers.retiring, timeout=60)
-    return idle, busy, samples
-
-
-def explain_after_stall(engine: Engine) -> None:
-    """--page-times: the slow sorts' id queries as the page thread sends them, explained."""
-    from sqlalchemy import select, text
-
-    for sort, descending in (("skipped", True), ("failed", True), ("duration", False), ("duration", True),
-                             ("created", True), ("id", True)):
-        stmt = (select(api.runs.c.id).where(RunFilter().where())
-                .order_by(*api._order(sort, descending, "postgresql")).limit(100).offset(0))
-        sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-        with engine.connect() as conn:
-            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)).scalars().all()
-        print(f"  {sort} {'desc' if descending else 'asc'}: " + " | ".join(p.strip() for p in plan))
-        query = api.HistoryQuery(RunFilter(), sort, descending)
-        alone = []
-        for _ in range(3):
-            start = time.perf_counter()
-            api.page_ids(engine, query, 0, 100, None)
-            alone.append((time.perf_counter() - start) * 1000)
-        print(f"     page_ids from the bench's main thread, GUI idle: {', '.join(f'{ms:.1f}' for ms in alone)} ms")
-
-
-def explain_sorts(engine: Engine) -> None:
-    from sqlalchemy import select, text
-
-    for column in COLUMNS:
-        for descending in (False, True):
-            order = api._order(column.sort, descending, "postgresql")
-            stmt = select(api.runs.c.id).order_by(*order).limit(100)
-            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-            with engine.connect() as conn:
-                plan = conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + sql)).scalars().all()
-            print(f"{column.sort:>14} {'desc' if descending else 'asc ':4}  {plan[-1]:<28} {plan[1].strip()[:70]}")
 
 
 def main() -> int:
@@ -412,14 +248,14 @@ def main() -> int:
                         help="time the page thread's two queries (ids, rows) of slow sorts apart")
     parser.add_argument("--sort-filters", action="store_true",
                         help="only sorts under each other filter (type, module, user, workspace, dates, text)")
+    parser.add_argument("--text-filters", action="store_true",
+                        help="only text searches (rare, common, short): filter change -> first page, and -> count")
     parser.add_argument("--why", type=float, default=0.0, metavar="MS",
                         help="dump every thread's stack to stderr whenever the GUI thread misses its tick by MS")
     args = parser.parse_args()
-    global WHY_MS
-    WHY_MS = args.why
+    ui_stall.WHY_MS = args.why
     if args.page_times:
-        global SHOW_PAGE_TIMES
-        SHOW_PAGE_TIMES = True
+        ui_explain.SHOW_PAGE_TIMES = True
         time_page_queries()
     with PgServer(parent_dir=os.environ.get("BATCHDESK_PG_TMPDIR", "/tmp")) as pg, \
             tempfile.TemporaryDirectory() as home:
@@ -462,12 +298,17 @@ def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
         idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds, mode)
         print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
               f"stall/aim {busy / STALL_AIM_MS:5.2f}  (worker {mode}; GUI thread's own work in that gap "
-              f"{GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
-        print(f"{'':<28} garbage collection, idle: {GAP_NOTES[-2]}")
-        print(f"{'':<28} garbage collection, busy: {GAP_NOTES[-1]}")
+              f"{ui_stall.GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
+        print(f"{'':<28} garbage collection, idle: {ui_stall.GAP_NOTES[-2]}")
+        print(f"{'':<28} garbage collection, busy: {ui_stall.GAP_NOTES[-1]}")
     if args.explain:
         explain_after_stall(engine)
     if args.stall_only:
+        window.close_with("cancel")
+        return 0
+    if args.text_filters:
+        print(f"text search, {args.repeat} times each: filter change -> first page drawn, and -> count arrived:")
+        bench_texts(page, args.repeat)
         window.close_with("cancel")
         return 0
     if args.sort_filters:

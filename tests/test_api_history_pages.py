@@ -29,7 +29,8 @@ def test_a_short_date_range_sorts_like_any_other_filter(engine):
         assert api.page_ids(engine, query, 0, 100) == expected, (sort, descending)
         assert api.page_ids(engine, query, 3, 2) == expected[3:5]
         assert api.page_ids(engine, query, 5, 2, total=len(inside)) == expected[5:7]  # read from the far end
-    stmt = api._ids_stmt(api.HistoryQuery(flt, "started_at"), True, engine.dialect.name)
+    query = api.HistoryQuery(flt, "started_at")
+    stmt = api._ids_stmt(query, True, engine.dialect.name, api._page_plan(engine, query) == api.GATHER)
     assert ("MATERIALIZED" in str(stmt.compile(engine))) == (engine.dialect.name == "postgresql")
     wide = RunFilter(since=base - dt.timedelta(days=60))
     assert not api._narrow_range(wide)

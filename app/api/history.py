@@ -10,15 +10,18 @@ The sort is direction-only with the id as tie-break in the same direction, so on
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.exc import OperationalError
 
 from app.clock import utcnow
 from app.db import tables
 from app.engine import history
 from app.engine.history import RunFilter
+from app.engine.history_text import uses_trigram_index
 from app.engine.records import RunRecord
 from app.engine.registry import job_types
 from app.records.modules import MODULES
@@ -26,6 +29,12 @@ from app.records.modules import MODULES
 runs = tables.job_runs
 SORT_COLUMNS: dict[str, Any] = {**history.SORTABLE}
 NARROW_DAYS = 31  # a date range this short is gathered first, then sorted (PostgreSQL)
+# A text search on PostgreSQL (see _page_plan), by the planner's estimate of its runs:
+GATHER_ROWS = 2_000  # at most this many: gathered first (the trigram index), then sorted
+TRY_WALK_ROWS = 200_000  # at most this many: the sort index walked for WALK_BUDGET_MS, else gathered
+WALK_BUDGET_MS = 40
+WALK, GATHER, TRY_WALK = "walk", "gather", "try-walk"
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by its timeout
 
 
 @dataclass(frozen=True)
@@ -63,14 +72,44 @@ def _narrow_range(flt: RunFilter) -> bool:
     return until - flt.since <= dt.timedelta(days=NARROW_DAYS)
 
 
-def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str) -> Select[tuple[Any]]:
-    """The page's id query. Under a short date range on PostgreSQL, sorted by another column,
-    the range's rows are gathered first (a MATERIALIZED CTE: the planner cannot walk the sort
-    index instead) and only they are sorted. Walking the sort index for the first rows in a
-    month read most of the million runs, because ids and start and end times follow the
-    queue time: 450-530 ms a sort at 1M runs (bench/ui.py --sort-filters)."""
+def _estimated_rows(engine: Engine, flt: RunFilter) -> float:
+    """The planner's estimate of the filter's runs (EXPLAIN, no execution: a few ms). Migration
+    0008's expression index gives the text search its own statistics, so the estimate is close:
+    56 runs estimated 8, 16,849 estimated 16,370, 538,478 estimated 538,609 at 1M runs."""
+    compiled = select(runs.c.id).where(flt.where()).compile(engine, compile_kwargs={"render_postcompile": True})
+    with engine.connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _page_plan(engine: Engine, query: HistoryQuery) -> str:
+    """How the page query finds its rows on PostgreSQL: WALK the sort index (the planner's own
+    choice), GATHER the filter's rows first and sort only them, or TRY_WALK: walk within a time
+    budget and gather when it runs out. Gathered: a short date range sorted by another column
+    (ids, start and end times follow the queue time), and a text few runs match. Between few
+    and many, walking is quick when the matches are spread through the sort index and slow when
+    they follow it (a file name follows the type, a date in it the queue time): 'leads_2026'
+    (16,849 of 1M runs) walked in 4 ms newest first but 330-1,480 ms under ten of the 30 sorts,
+    and gathering it takes about 110 ms."""
+    if engine.dialect.name != "postgresql":
+        return WALK
     flt = query.filter
-    if dialect == "postgresql" and query.sort != "queued_at" and _narrow_range(flt):
+    if query.sort != "queued_at" and _narrow_range(flt):
+        return GATHER
+    if not uses_trigram_index(flt.text.strip()):
+        return WALK
+    rows = _estimated_rows(engine, flt)
+    return GATHER if rows <= GATHER_ROWS else TRY_WALK if rows <= TRY_WALK_ROWS else WALK
+
+
+def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False) -> Select[tuple[Any]]:
+    """The page's id query. Gathered (see `_page_plan`): the filter's rows first, in a
+    MATERIALIZED CTE the planner cannot turn into a walk of the sort index, then sorted. Walking
+    the sort index for the first rows in a month read most of the million runs, because ids and
+    start and end times follow the queue time: 450-530 ms a sort at 1M runs (bench/ui.py
+    --sort-filters)."""
+    flt = query.filter
+    if gather:
         key = _sort_column(query.sort, dialect).label("sort_key")
         ranged = select(runs.c.id, key).where(flt.where()).cte("ranged").prefix_with("MATERIALIZED")
         order = (ranged.c.sort_key.desc(), ranged.c.id.desc()) if descending else (ranged.c.sort_key.asc(), ranged.c.id.asc())
@@ -81,17 +120,31 @@ def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str) -> Select[tup
 def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> list[int]:
     """Ids of rows offset..offset+limit in the query's order; read from the far end when
     that is shorter (needs the total)."""
-    dialect = engine.dialect.name
+    dialect, plan = engine.dialect.name, _page_plan(engine, query)
     if total is not None and offset > total // 2:
         end = min(total, offset + limit)
         back_offset = total - end
-        stmt = _ids_stmt(query, not query.descending, dialect).limit(end - offset).offset(back_offset)
-        with engine.connect() as conn:
-            found = [int(i) for i in conn.execute(stmt).scalars()]
+        found = _run_ids(engine, lambda gather: _ids_stmt(query, not query.descending, dialect, gather)
+                         .limit(end - offset).offset(back_offset), plan)
         return list(reversed(found))
-    stmt = _ids_stmt(query, query.descending, dialect).limit(limit).offset(offset)
+    return _run_ids(engine, lambda gather: _ids_stmt(query, query.descending, dialect, gather)
+                    .limit(limit).offset(offset), plan)
+
+
+def _run_ids(engine: Engine, build: Callable[[bool], Select[tuple[Any]]], plan: str) -> list[int]:
+    """Run build(gather)'s id query as the plan says; TRY_WALK runs the walk under a statement
+    timeout in a savepoint and, when PostgreSQL cancels it, the gathering query instead."""
     with engine.connect() as conn:
-        return [int(i) for i in conn.execute(stmt).scalars()]
+        if plan == TRY_WALK:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(WALK_BUDGET_MS)}")
+            try:
+                with conn.begin_nested():
+                    return [int(i) for i in conn.execute(build(False)).scalars()]
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
+                    raise
+            conn.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
+        return [int(i) for i in conn.execute(build(plan != WALK)).scalars()]
 
 
 def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> Page:

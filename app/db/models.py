@@ -257,6 +257,7 @@ class JobRun(Base):
         # (and ix_job_runs_status_sort_duration, made in 0006 only)
         # migration 0007: File Name under a type filter (only imports have file names)
         Index("ix_job_runs_type_sort_file_name", "type", "file_name", "id"),
+        # (and ix_job_runs_search_trgm, the text search's pg_trgm index, made in 0008 on PostgreSQL only)
     )
 
 

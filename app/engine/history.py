@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, select
 
 from app.db import tables
+from app.engine.history_text import text_condition
 from app.engine.records import RunRecord
 from app.engine.status import RunStatus
 
@@ -36,7 +37,7 @@ class RunFilter:
     workspace_ids: list[int] = field(default_factory=list)
     since: dt.datetime | None = None  # queued at or after
     until: dt.datetime | None = None  # queued before
-    text: str = ""  # searches file names, parameters, errors and the type
+    text: str = ""  # searches file names, parameters, errors and the type (app/engine/history_text.py)
 
     def where(self) -> ColumnElement[bool]:
         conds: list[ColumnElement[bool]] = []
@@ -55,14 +56,7 @@ class RunFilter:
         if self.until is not None:
             conds.append(runs.c.queued_at < self.until)
         if self.text.strip():
-            pattern = f"%{self.text.strip().lower()}%"
-            conds.append(or_(
-                func.lower(runs.c.file_name).like(pattern),
-                func.lower(cast(runs.c.params, String)).like(pattern),
-                func.lower(runs.c.type).like(pattern),
-                func.lower(runs.c.error).like(pattern),
-                cast(runs.c.id, String) == self.text.strip(),
-            ))
+            conds.append(text_condition(self.text.strip()))
         return and_(True, *conds)
 
 

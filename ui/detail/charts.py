@@ -23,6 +23,9 @@ REDRAW_MS = 400  # a live chart redraws at most this often: its samples keep com
 # a live chart draws this long after the sample that asked: never in the same event-loop turn
 # (and so the same paint) as the history table and summary that the sample updated
 OFFSET_MS = 90
+# and the throughput chart this long after the counters chart: both share the time axis, so
+# when it steps both axes are laid out and repainted, the dearest paint of a live redraw
+STAGGER_MS = 60
 
 
 def nice_ceiling(value: float) -> float:
@@ -43,7 +46,11 @@ class RunCharts(QWidget):
         self._drawn_at = 0.0
         self._later = QTimer(self)
         self._later.setSingleShot(True)
-        self._later.timeout.connect(self._redraw)
+        self._later.timeout.connect(lambda: self._redraw(stagger=True))
+        self._rates_later = QTimer(self)
+        self._rates_later.setSingleShot(True)
+        self._rates_later.setInterval(STAGGER_MS)
+        self._rates_later.timeout.connect(self._redraw_rates)
         self.rate_plot = pg.PlotWidget()
         self.count_plot = pg.PlotWidget()
         self.rate_plot.setObjectName("chart-throughput")
@@ -141,9 +148,10 @@ class RunCharts(QWidget):
             since_ms = (time.monotonic() - self._drawn_at) * 1000
             self._later.start(int(max(OFFSET_MS, REDRAW_MS - since_ms)) + 1)
 
-    def _redraw(self) -> None:
+    def _redraw(self, stagger: bool = False) -> None:
         """Draw now when on screen; a hidden chart only remembers to (the GUI thread's time
-        goes to what people see)."""
+        goes to what people see). A live redraw (`stagger`) draws the throughput chart
+        STAGGER_MS after the counters, in a paint of its own."""
         self._dirty = not self.isVisible()
         if self._dirty:
             return
@@ -152,6 +160,15 @@ class RunCharts(QWidget):
         xs = [t for t, _ in self.samples]
         for name, curve in self.count_curves.items():
             curve.setData(xs, [c[name] for _, c in self.samples])
+        top = max((max(c.values(), default=0) for _, c in self.samples), default=0)
+        self._fit(self.count_plot, xs[-1] if xs else 0.0, top)
+        if stagger:
+            self._rates_later.start()
+        else:
+            self._redraw_rates()
+
+    def _redraw_rates(self) -> None:
+        self._rates_later.stop()
         rates_x: list[float] = []
         rates: list[float] = []
         for (t0, c0), (t1, c1) in zip(self.samples, self.samples[1:], strict=False):
@@ -162,8 +179,6 @@ class RunCharts(QWidget):
             rates_x.insert(0, self.samples[0][0])
             rates.insert(0, rates[0])
         self.rate_curve.setData(rates_x, rates)
-        top = max((max(c.values(), default=0) for _, c in self.samples), default=0)
-        self._fit(self.count_plot, xs[-1] if xs else 0.0, top)
         self._fit(self.rate_plot, rates_x[-1] if rates_x else 0.0, max(rates, default=0.0))
 
     @staticmethod
