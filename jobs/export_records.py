@@ -69,7 +69,7 @@ def run(ctx: JobContext, options: Options) -> None:
                 if sheets > 1:
                     ctx.log(f"More than 1,048,575 rows: the workbook continues over {sheets} sheets")
             elif conn.dialect.name == "postgresql":
-                with copy_csv(conn, options.module, columns, options.where, ctx.workspace_id, progress) as stream:
+                with copy_csv(conn, options.module, columns, options.where, ctx.workspace_id, progress, total) as stream:
                     ctx.add_artifact("export", name, stream, retention_days=days)  # streamed, no file
                 rows, size = total, stream.size
             else:

@@ -34,6 +34,7 @@ from app.records.fields import FORMULA_START, guard, module_fields
 from app.records.filters import where_clause
 from app.records.modules import module_table
 from app.transfer.copyout import CopyFailed, CopyStream
+from app.transfer.copysplit import SplitCopy
 from app.transfer.mapping import normalize
 
 SHEET_ROWS = 1_048_576
@@ -148,27 +149,63 @@ def write_csv(conn: Connection, stmt: Select[Any], columns: list[ExportColumn], 
     return rows
 
 
+SPLIT_ROWS = 200_000  # from this many rows on, two COPYs side by side (app/transfer/copysplit.py)
+
+
 @contextlib.contextmanager
 def copy_csv(conn: Connection, module: str, columns: list[ExportColumn], filters: list[str],
-             workspace_id: int | None, progress: Callable[[int], None]) -> Iterator[CopyStream]:
+             workspace_id: int | None, progress: Callable[[int], None], total: int = 0) -> Iterator[CopyStream | SplitCopy]:
     """PostgreSQL: the CSV (BOM, header, rows with the formula guard) as a stream read from
-    `COPY (SELECT ...) TO STDOUT`; the database formats every row."""
+    `COPY (SELECT ...) TO STDOUT`; the database formats every row. `total` rows or more
+    (what the caller counted in this transaction) go as two halves, side by side."""
     stmt = export_query(module, columns, filters, workspace_id, guard=True)
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([c.label for c in columns])
+    head = header.getvalue().encode("utf-8-sig")
     raw: Any = conn.connection.driver_connection
-    statement = psycopg.ClientCursor(raw).mogrify(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params)
-    stream = CopyStream(raw.pgconn, statement.encode(), header.getvalue().encode("utf-8-sig"), progress)
+    middle = _middle_id(conn, module, filters, workspace_id) if total >= SPLIT_ROWS else None
+    if middle is None:
+        stream = CopyStream(raw.pgconn, _copy_statement(conn, stmt), head, progress)
+        try:
+            yield stream
+        finally:
+            _read_away(stream, raw)
+        return
+    table = module_table(module)
+    split = SplitCopy(conn, _copy_statement(conn, stmt.where(table.c.id < middle)),
+                      _copy_statement(conn, stmt.where(table.c.id >= middle)), head, progress)
     try:
-        yield stream
+        yield split
     finally:
-        if not stream.ended:  # stopped half-way: cancel, then read the results to the end
-            stream.progress = lambda _rows: None
-            raw.cancel_safe()
-            with contextlib.suppress(CopyFailed):
-                while not stream.ended:
-                    stream.read(1 << 20)
+        try:
+            split.stop_second_half()
+            _read_away(split.stream, raw)
+        finally:
+            split.close()
+
+
+def _copy_statement(conn: Connection, stmt: Select[Any]) -> bytes:
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    raw: Any = conn.connection.driver_connection
+    return psycopg.ClientCursor(raw).mogrify(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params).encode()
+
+
+def _middle_id(conn: Connection, module: str, filters: list[str], workspace_id: int | None) -> int | None:
+    """Halfway between the first and the last id exported (two quick index look-ups)."""
+    table = module_table(module)
+    low, high = conn.execute(select(func.min(table.c.id), func.max(table.c.id))
+                             .where(where_clause(module, filters, workspace_id))).one()
+    return None if low is None or high <= low else (int(low) + int(high) + 1) // 2
+
+
+def _read_away(stream: CopyStream, raw: Any) -> None:
+    """Stopped half-way: cancel, then read the results to the end (the connection stays usable)."""
+    if not stream.ended:
+        stream.progress = lambda _rows: None
+        raw.cancel_safe()
+        with contextlib.suppress(CopyFailed):
+            while not stream.ended:
+                stream.read(1 << 20)
 
 
 class SheetWriter:
