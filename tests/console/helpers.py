@@ -108,3 +108,29 @@ class WriteGate:
             self._conn.rollback()
             self._conn.close()
             self._conn = None
+
+
+class PauseAfterFirstBatch:
+    """Holds an in-process job of `job_key` right after its first counted batch until
+    `release()`: it has done some work and shows it, holds no database lock, and has not yet
+    reached its next stop check, however fast or loaded the machine (a lock held from outside
+    could come too late, when the job was already past its last check)."""
+
+    def __init__(self, monkeypatch, job_key: str) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        from app.engine.context import JobContext
+
+        self.paused, self.go = threading.Event(), threading.Event()
+        count = JobContext.count
+
+        def pausing(ctx: JobContext, **deltas: int) -> None:
+            count(ctx, **deltas)
+            if ctx.job.key == job_key and not self.go.is_set():
+                self.paused.set()
+                self.go.wait(120)
+
+        monkeypatch.setattr(JobContext, "count", pausing)
+
+    def release(self) -> None:
+        self.go.set()

@@ -13,7 +13,7 @@ from pathlib import Path
 from app.engine.recovery import recover_orphans
 from app.engine.runs import enqueue, get_run
 from app.engine.status import RunStatus
-from tests.console.helpers import WriteGate, add_old_runs, answer_next_modal
+from tests.console.helpers import PauseAfterFirstBatch, WriteGate, add_old_runs, answer_next_modal
 
 
 def start_long_job(qtbot, make_window, engine, mode: str = "threads"):  # type: ignore[no-untyped-def]
@@ -40,16 +40,19 @@ def assert_all_ended(window, slots) -> None:  # type: ignore[no-untyped-def]
     assert all(not b._thread.isRunning() for b in console._backgrounds)
 
 
-def test_closing_can_wait_for_running_jobs_to_finish(make_window, console_engine, qtbot) -> None:
-    window, run_id, added = start_long_job(qtbot, make_window, console_engine)
-    slots = list(window.console.workers.threads)
-    gate = WriteGate(console_engine)  # still running when the question comes
-    asked = answer_next_modal(qtbot, "close-wait", then=lambda _box: gate.release())
-    assert not window.close()  # not yet: the window stays until the job has finished
-    assert asked == ["CloseRunningDialog"]
-    assert window.isVisible() and "Waiting for the running jobs" in window.statusBar().currentMessage()
-    assert window.console.workers.context_for(run_id) is not None
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)  # then it closes by itself
+def test_closing_can_wait_for_running_jobs_to_finish(make_window, console_engine, qtbot, monkeypatch) -> None:
+    pause = PauseAfterFirstBatch(monkeypatch, "retention_cleanup")  # still running when the question comes
+    try:
+        window, run_id, added = start_long_job(qtbot, make_window, console_engine)
+        slots = list(window.console.workers.threads)
+        asked = answer_next_modal(qtbot, "close-wait", then=lambda _box: pause.release())
+        assert not window.close()  # not yet: the window stays until the job has finished
+        assert asked == ["CloseRunningDialog"]
+        assert window.isVisible() and "Waiting for the running jobs" in window.statusBar().currentMessage()
+        assert window.console.workers.context_for(run_id) is not None
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)  # then it closes by itself
+    finally:
+        pause.release()
     run = get_run(console_engine, run_id)
     assert run.status is RunStatus.COMPLETED and run.processed == added
     assert_all_ended(window, slots)

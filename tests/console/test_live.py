@@ -8,7 +8,7 @@ from app.db.engine import make_engine
 from app.engine.runs import enqueue, get_run
 from app.engine.status import RunStatus
 from app.engine.worker import WorkerPool
-from tests.console.helpers import WriteGate, add_old_runs, answer_next_modal, wait_loaded
+from tests.console.helpers import PauseAfterFirstBatch, add_old_runs, answer_next_modal, wait_loaded
 from ui.history_model import RUN_ROLE
 
 
@@ -31,18 +31,22 @@ def test_runs_from_another_process_appear_and_finish_live(make_window, console_e
     assert page.model.index(0, 0).data() == str(run_id)
 
 
-def test_closing_with_a_running_job_can_leave_it_for_another_worker(make_window, console_engine, qtbot) -> None:
+def test_closing_with_a_running_job_can_leave_it_for_another_worker(make_window, console_engine, qtbot,
+                                                                    monkeypatch) -> None:
     add_old_runs(console_engine)
-    window = make_window(workers=1)
-    run_id = enqueue(console_engine, "retention_cleanup", {})
-    # the demo queue holds older runs that the worker takes first: wait for ours
-    qtbot.waitUntil(lambda: window.console.workers.context_for(run_id) is not None, timeout=60000)
-    qtbot.waitUntil(lambda: (snap := window.console.workers.snapshots().get(run_id)) is not None
-                    and snap.processed > 0, timeout=30000)
-    slots = list(window.console.workers.threads)
-    gate = WriteGate(console_engine)  # it waits mid-run until the question is answered
-    asked = answer_next_modal(qtbot, "close-release", then=lambda _box: gate.release())
-    assert window.close()
+    pause = PauseAfterFirstBatch(monkeypatch, "retention_cleanup")  # it waits mid-run until the question is answered
+    try:
+        window = make_window(workers=1)
+        run_id = enqueue(console_engine, "retention_cleanup", {})
+        # the demo queue holds older runs that the worker takes first: wait for ours
+        qtbot.waitUntil(lambda: window.console.workers.context_for(run_id) is not None, timeout=60000)
+        qtbot.waitUntil(lambda: (snap := window.console.workers.snapshots().get(run_id)) is not None
+                        and snap.processed > 0, timeout=30000)
+        slots = list(window.console.workers.threads)
+        asked = answer_next_modal(qtbot, "close-release", then=lambda _box: pause.release())
+        assert window.close()
+    finally:
+        pause.release()
     assert asked == ["CloseRunningDialog"]
     assert window.console.workers.count == 0 and not window.console.feed.isRunning()
     assert not any(s.isRunning() for s in slots)

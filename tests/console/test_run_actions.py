@@ -10,33 +10,39 @@ from sqlalchemy import func, select
 from app.db import tables
 from app.engine.runs import enqueue, get_run
 from app.engine.status import RunStatus
-from tests.console.helpers import WriteGate, add_old_runs, answer_next_modal, click_row, wait_loaded
+from tests.console.helpers import (
+    PauseAfterFirstBatch,
+    add_old_runs,
+    answer_next_modal,
+    click_row,
+    wait_loaded,
+)
 
 
-def test_cancel_a_running_job_keeps_what_it_did(make_window, console_engine, qtbot) -> None:
+def test_cancel_a_running_job_keeps_what_it_did(make_window, console_engine, qtbot, monkeypatch) -> None:
     added = add_old_runs(console_engine)
     assert added > 20000
-    window = make_window(workers=1)
-    page = window.show_page("batch_jobs")
-    run_id = enqueue(console_engine, "retention_cleanup", {})
-    window.console.open_run(run_id)
-    pane = page.detail
-    qtbot.waitUntil(lambda: pane.detail is not None and pane.detail.run.id == run_id
-                    and pane.chip.text() == "Processing" and pane.summary.values["processed"].text() not in ("0", "—"),
-                    timeout=60000)  # the demo queue's older runs go first
-    assert pane.buttons["cancel"].isEnabled()
-    qtbot.waitUntil(lambda: window.workers_label.text() == "Local workers: 1 · 1 busy")
-
-    # The job waits at its next batch while the cancel is clicked and confirmed, so however
-    # loaded the machine, it cannot finish first; the flag is set at once, the database
-    # request follows.
-    gate = WriteGate(console_engine)
+    pause = PauseAfterFirstBatch(monkeypatch, "retention_cleanup")
     try:
+        window = make_window(workers=1)
+        page = window.show_page("batch_jobs")
+        run_id = enqueue(console_engine, "retention_cleanup", {})
+        window.console.open_run(run_id)
+        pane = page.detail
+        qtbot.waitUntil(pause.paused.is_set, timeout=60000)  # the demo queue's older runs go first
+        qtbot.waitUntil(lambda: pane.detail is not None and pane.detail.run.id == run_id
+                        and pane.chip.text() == "Processing" and pane.summary.values["processed"].text() not in ("0", "—"),
+                        timeout=30000)
+        assert pane.buttons["cancel"].isEnabled()
+        qtbot.waitUntil(lambda: window.workers_label.text() == "Local workers: 1 · 1 busy")
+        # The job waits after its first batch while the cancel is clicked and confirmed; the
+        # flag is set at once, the database request follows.
         asked = answer_next_modal(qtbot, "confirm-cancel-yes")
         qtbot.mouseClick(pane.buttons["cancel"], Qt.MouseButton.LeftButton)
         assert asked == ["ConfirmCancel"]
+        qtbot.waitUntil(lambda: get_run(console_engine, run_id).cancel_requested, timeout=30000)
     finally:
-        gate.release()
+        pause.release()
     try:
         qtbot.waitUntil(lambda: pane.chip.text() == "Cancelled", timeout=30000)
     except Exception:  # say what the pane and the database show instead
