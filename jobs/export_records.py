@@ -6,14 +6,13 @@ workstation can download it; the run records the record count and the file size.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobOptions, JobType
+from app.engine.scratch import scratch_dir
 from app.records.filters import FilterError, where_clause
 from app.records.modules import MODULE_LABELS
 from app.settings_store import retention_days
@@ -51,8 +50,8 @@ def run(ctx: JobContext, options: Options) -> None:
     name = f"{options.module}-{ctx.run_date.isoformat()}-run{ctx.run_id}.{options.format}"
     with ctx.engine.connect() as conn:
         days = retention_days(conn)["export"]
-    with tempfile.TemporaryDirectory(prefix="batchdesk-export-") as tmp:
-        dest = Path(tmp) / name
+    with scratch_dir("export") as tmp:
+        dest = tmp / name
         conn = ctx.engine.connect()
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")

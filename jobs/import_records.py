@@ -9,7 +9,6 @@ committed batch, and the next attempt continues from there.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -19,6 +18,7 @@ from pydantic import Field
 from app.engine import artifacts
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
+from app.engine.scratch import scratch_dir
 from app.settings_store import retention_days
 from app.transfer.failed import write_failed_records
 from app.transfer.importer import Importer
@@ -58,8 +58,8 @@ def source_file(ctx: JobContext, options: Options) -> Iterator[Path]:
             raise ImportFailed(f"the run has no stored source file and {options.file} does not exist on this machine")
         yield path
         return
-    with tempfile.TemporaryDirectory(prefix="batchdesk-import-") as tmp:
-        local = Path(tmp) / (Path(options.file).name or "source")
+    with scratch_dir("import") as tmp:
+        local = tmp / (Path(options.file).name or "source")
         artifacts.save_to(ctx.engine, artifact_id, local)
         yield local
 
@@ -108,8 +108,8 @@ def _describe(fmt: str, encoding: str | None, delimiter: str | None, sheet: str 
 def _store_failed_records(ctx: JobContext, source: dict[str, object], file_name: str) -> None:
     stem = Path(file_name).stem or "import"
     suffix = ".xlsx" if source.get("format") == "xlsx" else ".csv"
-    with tempfile.TemporaryDirectory(prefix="batchdesk-failed-") as tmp:
-        dest = Path(tmp) / f"{stem}-failed-records{suffix}"
+    with scratch_dir("failed") as tmp:
+        dest = tmp / f"{stem}-failed-records{suffix}"
         rows = write_failed_records(ctx.engine, ctx.run_id, dict(source), dest)
         with ctx.engine.connect() as conn:
             days = retention_days(conn)["failed_records"]

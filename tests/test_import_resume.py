@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,6 +118,8 @@ def test_killed_worker_resumes_without_doubles(engine: Engine, db_url: str, cli,
             _stop(doomed)
     committed = get_run(engine, run_id).checkpoint or {}
     rows_read = committed["state"]["rows_read"]
+    # The killed worker's copy of the source is still on disk; the next worker to make one removes it.
+    assert list(Path(tempfile.gettempdir()).glob(f"batchdesk-import-{doomed.pid}-*"))
     assert rows_read in (BATCH, 2 * BATCH)  # the first batch, and on PostgreSQL perhaps the one written beside it
     assert count(engine, "leads") == committed["counters"]["created"]  # the database is exactly at the checkpoint
     assert recover_orphans(engine, lease_seconds=0) == [run_id]
@@ -130,6 +133,7 @@ def test_killed_worker_resumes_without_doubles(engine: Engine, db_url: str, cli,
     assert done.attempts == 2
     assert (done.total, done.processed, done.created, done.skipped, done.failed) == (ROWS, ROWS, unique, duplicates, invalid)
     assert count(engine, "leads") == unique
+    assert not list(Path(tempfile.gettempdir()).glob(f"batchdesk-import-{doomed.pid}-*"))
     emails = [e.lower() for (e,) in rows_of(engine, "leads", "email")]
     assert len(set(emails)) == len(emails) == unique  # no row imported twice
     errors = history.row_errors(engine, run_id, limit=ROWS)

@@ -15,7 +15,6 @@ any worker, a resume or a replay can read it, and queues the run.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from app.engine.runs import (
     resolve_workspace,
     validate_params,
 )
+from app.engine.scratch import scratch_dir
 from app.transfer.failed import write_error_report
 from app.transfer.mapping import MappingError, get_template, resolve_mapping
 from app.transfer.sources import SourceError, open_source
@@ -178,8 +178,8 @@ def enqueue_export(
 def export_errors_report(engine: Engine, run_id: int) -> int:
     """Write the styled error workbook of any run and store it on the run; returns the artifact id."""
     run = get_run(engine, run_id)
-    with tempfile.TemporaryDirectory(prefix="batchdesk-report-") as tmp:
-        dest = Path(tmp) / f"run-{run.id}-errors.xlsx"
+    with scratch_dir("report") as tmp:
+        dest = tmp / f"run-{run.id}-errors.xlsx"
         write_error_report(engine, run.id, dest)
         with write_transaction(engine) as conn:
             from app.settings_store import retention_days
