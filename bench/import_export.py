@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import shutil
 import statistics
@@ -143,6 +144,9 @@ def child(step: str, url: str, directory: Path, extra: str | None) -> dict[str, 
     raise SystemExit(f"unknown step {step}")
 
 
+BEFORE_EACH_STEP: list[Any] = []  # e.g. the throwaway server's CHECKPOINT
+
+
 def peak_rss_mb(pid: int | str = "self") -> float | None:
     """VmHWM of one process. (wait4's ru_maxrss would report at least the parent's size: Linux
     carries the high-water mark across fork and exec.)"""
@@ -157,7 +161,16 @@ def peak_rss_mb(pid: int | str = "self") -> float | None:
 
 def measure(cmd: list[str]) -> tuple[float, float, str]:
     """Run a command; (wall seconds, peak RSS MB of that process, stdout). The peak is the
-    last VmHWM read while it ran (polled every 20 ms; the mark only grows)."""
+    last VmHWM read while it ran (polled every 20 ms; the mark only grows).
+
+    Each timed step starts from a clean slate: the server's dirty buffers checkpointed and
+    the OS's dirty pages written (outside the clock). Otherwise an earlier step's writes
+    land in a later one: the kernel writes dirty pages back 30 s after they were made
+    (`vm.dirty_expire_centisecs`), and the CSV export right after an import measured
+    0.64 of its limit in two rounds and 0.80 once that had passed."""
+    for hook in BEFORE_EACH_STEP:
+        hook()
+    os.sync()
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err)
@@ -346,6 +359,7 @@ def main() -> None:
               flush=True)
         bench = Bench(directory, counts, pg)
         bench.quiet()
+        BEFORE_EACH_STEP.append(lambda: subprocess.run(bench.psql_cmd("postgres", "CHECKPOINT"), check=True))
         steps = {"pg": bench.postgres_import, "sqlite": bench.sqlite_import, "csv": bench.csv_export,
                  "xlsx": bench.xlsx_export}
         for _ in range(args.rounds):
