@@ -86,6 +86,7 @@ def display(run: RunRecord, key: str) -> str:
 
 class HistoryModel(QAbstractTableModel):
     count_changed = Signal(int)  # total rows of the current query
+    count_estimated = Signal(int)  # the database's estimate of them, while the exact count runs
     page_loaded = Signal(int)  # offset of a page that just arrived
     query_changed = Signal()
     error = Signal(str)
@@ -100,6 +101,7 @@ class HistoryModel(QAbstractTableModel):
         self._generation = 0
         self._rows = 0  # rows the view sees: the exact count once known
         self._total: int | None = None
+        self._estimate: int | None = None  # the planner's, until the exact count (or a short page) arrives
         self._counting: RunFilter | None = None  # the filter whose count is on its way
         self._pages: dict[int, list[int]] = {}
         self._records: dict[int, RunRecord] = {}
@@ -187,6 +189,11 @@ class HistoryModel(QAbstractTableModel):
     def total(self) -> int | None:
         return self._total
 
+    @property
+    def estimate(self) -> int | None:
+        """The planner's estimate of the rows while the exact count is on its way, else None."""
+        return self._estimate if self._total is None else None
+
     def loaded_pages(self) -> int:
         return len(self._pages)
 
@@ -208,6 +215,7 @@ class HistoryModel(QAbstractTableModel):
         self._generation += 1
         if not same_rows:
             self._total = None
+            self._estimate = None
         self._pages.clear()
         self._pending.clear()
         self._row_of.clear()
@@ -219,7 +227,7 @@ class HistoryModel(QAbstractTableModel):
             self.beginResetModel()
             self._rows = 0
             self.endResetModel()
-            self._request_count()
+            self._request_count(estimate=True)
         self.query_changed.emit()
 
     def _request_page(self, start: int) -> None:
@@ -245,9 +253,14 @@ class HistoryModel(QAbstractTableModel):
             return
         self.error.emit(f"Could not read the history: {error}")
 
-    def _request_count(self) -> None:
+    def _request_count(self, estimate: bool = False) -> None:
+        """The exact count, on the counts thread; for a new filter the planner's estimate first (an
+        EXPLAIN, a few ms) on the same thread, so "about N" shows while the count runs."""
         flt, engine = self.query.filter, self.engine
         self._counting = flt
+        if estimate:
+            self._counts_bg.submit(lambda: api.estimate(engine, flt), lambda n: self._estimate_arrived(flt, n),
+                                   lambda _exc: None, key="history-estimate")
         self._counts_bg.submit(lambda: api.count(engine, flt), lambda n: self._count_arrived(flt, n),
                                lambda exc: self._count_failed(flt, exc), key="history-count")
 
@@ -279,6 +292,14 @@ class HistoryModel(QAbstractTableModel):
             if last >= page.offset:
                 self.dataChanged.emit(self.index(page.offset, 0), self.index(last, len(COLUMNS) - 1))
         self.page_loaded.emit(page.offset)
+
+    def _estimate_arrived(self, flt: RunFilter, rows: int | None) -> None:
+        """Shown only while nothing exact is known: a short first page or the count may be first.
+        A failed estimate is no loss (the count follows): its error is dropped above."""
+        if rows is None or flt != self.query.filter or self._total is not None:
+            return
+        self._estimate = rows
+        self.count_estimated.emit(rows)
 
     def _count_arrived(self, flt: RunFilter, total: int) -> None:
         if self._counting == flt:
