@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
 from sqlalchemy import text as text_sql
 from sqlalchemy.exc import OperationalError
 
+from app.api import history_sample
+from app.api.history_sample import Located
 from app.clock import utcnow
 from app.db import tables
 from app.engine import history
@@ -32,7 +34,7 @@ SORT_COLUMNS: dict[str, Any] = {**history.SORTABLE}
 NARROW_DAYS = 31  # a date range this short is gathered first, then sorted (PostgreSQL)
 # A text search on PostgreSQL (see _page_plan), by the planner's estimate of its runs:
 GATHER_ROWS = 2_000  # at most this many: gathered first (the trigram index), then sorted
-TRY_WALK_ROWS = 200_000  # at most this many: the sort index walked for WALK_BUDGET_MS, else gathered
+TRY_WALK_ROWS = 200_000  # at most this many: a sample says walk (for WALK_BUDGET_MS at most) or gather a prefix
 WALK_BUDGET_MS = 40
 WALK, GATHER, TRY_WALK = "walk", "gather", "try-walk"
 TRIGRAM_INDEX = "ix_job_runs_search_trgm"  # migration 0008
@@ -127,13 +129,14 @@ def _text_statistics(engine: Engine) -> bool:
 
 def _page_plan(engine: Engine, query: HistoryQuery) -> str:
     """How the page query finds its rows on PostgreSQL: WALK the sort index (the planner's own
-    choice), GATHER the filter's rows first and sort only them, or TRY_WALK: walk within a time
-    budget and gather when it runs out. Gathered: a short date range sorted by another column
+    choice), GATHER the filter's rows first and sort only them, or TRY_WALK: a sample of the
+    table says whether to walk (within a time budget) or to gather within a prefix of the sort
+    order (app/api/history_sample.py). Gathered: a short date range sorted by another column
     (ids, start and end times follow the queue time), and a text few runs match. Between few
     and many, walking is quick when the matches are spread through the sort index and slow when
     they follow it (a file name follows the type, a date in it the queue time): 'leads_2026'
     (16,849 of 1M runs) walked in 4 ms newest first but 330-1,480 ms under ten of the 30 sorts,
-    and gathering it takes about 110 ms."""
+    and gathering all of it takes about 95 ms (a heap page for each match)."""
     if engine.dialect.name != "postgresql":
         return WALK
     flt = query.filter
@@ -145,49 +148,71 @@ def _page_plan(engine: Engine, query: HistoryQuery) -> str:
     return GATHER if rows <= GATHER_ROWS else TRY_WALK if rows <= TRY_WALK_ROWS else WALK
 
 
-def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False) -> Select[tuple[Any]]:
+def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False,
+              prefix: ColumnElement[bool] | None = None) -> Select[tuple[Any]]:
     """The page's id query. Gathered (see `_page_plan`): the filter's rows first, in a
     MATERIALIZED CTE the planner cannot turn into a walk of the sort index, then sorted. Walking
     the sort index for the first rows in a month read most of the million runs, because ids and
     start and end times follow the queue time: 450-530 ms a sort at 1M runs (bench/ui.py
-    --sort-filters)."""
+    --sort-filters). A prefix (app/api/history_sample.py) limits the gather to the runs ordered
+    before a bound, so the trigram index and the sort index's range meet before any row is read."""
     flt = query.filter
     if gather:
         key = _sort_column(query.sort, dialect).label("sort_key")
-        ranged = select(runs.c.id, key).where(flt.where()).cte("ranged").prefix_with("MATERIALIZED")
+        where = flt.where() if prefix is None else and_(flt.where(), prefix)
+        ranged = select(runs.c.id, key).where(where).cte("ranged").prefix_with("MATERIALIZED")
         order = (ranged.c.sort_key.desc(), ranged.c.id.desc()) if descending else (ranged.c.sort_key.asc(), ranged.c.id.asc())
         return select(ranged.c.id).order_by(*order)
     return select(runs.c.id).where(flt.where()).order_by(*_order(query.sort, descending, dialect))
+
+
+Build = Callable[[bool, "ColumnElement[bool] | None"], "Select[Any]"]
+Locate = Callable[[Connection], Located]
 
 
 def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> list[int]:
     """Ids of rows offset..offset+limit in the query's order; read from the far end when
     that is shorter (needs the total)."""
     dialect, plan = engine.dialect.name, _page_plan(engine, query)
+    descending, backwards = query.descending, False
     if total is not None and offset > total // 2:
         end = min(total, offset + limit)
-        back_offset = total - end
-        found = _run_ids(engine, lambda gather: _ids_stmt(query, not query.descending, dialect, gather)
-                         .limit(end - offset).offset(back_offset), plan)
-        return list(reversed(found))
-    return _run_ids(engine, lambda gather: _ids_stmt(query, query.descending, dialect, gather)
-                    .limit(limit).offset(offset), plan)
+        offset, limit, descending, backwards = total - end, end - offset, not descending, True
+
+    def build(gather: bool, prefix: ColumnElement[bool] | None = None) -> Select[tuple[Any]]:
+        return _ids_stmt(query, descending, dialect, gather, prefix).limit(limit).offset(offset)
+
+    def locate(conn: Connection) -> Located:
+        return history_sample.locate(conn, query.filter, _sort_column(query.sort, dialect), descending,
+                                     offset + limit, _estimated_rows(engine, query.filter))
+
+    found = _run_ids(engine, build, plan, locate, limit)
+    return found[::-1] if backwards else found
 
 
-def _run_ids(engine: Engine, build: Callable[[bool], Select[tuple[Any]]], plan: str) -> list[int]:
-    """Run build(gather)'s id query as the plan says; TRY_WALK runs the walk under a statement
-    timeout in a savepoint and, when PostgreSQL cancels it, the gathering query instead."""
+def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = None, limit: int = 0) -> list[int]:
+    """Run build(gather, prefix)'s id query as the plan says. TRY_WALK first samples the table
+    (app/api/history_sample.py): when the page's matches come early in the sort it walks the sort
+    index, under a statement timeout in a savepoint; otherwise, or when PostgreSQL cancels the
+    walk, it gathers within the sampled prefix, and when that prefix holds fewer than `limit`
+    rows (or the sample bounded none) it gathers every match."""
     with engine.connect() as conn:
         if plan == TRY_WALK:
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(WALK_BUDGET_MS)}")
-            try:
-                with conn.begin_nested():
-                    return [int(i) for i in conn.execute(build(False)).scalars()]
-            except OperationalError as exc:
-                if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
-                    raise
-            conn.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
-        return [int(i) for i in conn.execute(build(plan != WALK)).scalars()]
+            located = locate(conn) if locate is not None else Located(walk=True, prefix=None)
+            if located.walk:
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(WALK_BUDGET_MS)}")
+                try:
+                    with conn.begin_nested():
+                        return [int(i) for i in conn.execute(build(False, None)).scalars()]
+                except OperationalError as exc:
+                    if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
+                        raise
+                conn.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
+            if located.prefix is not None:
+                found = [int(i) for i in conn.execute(build(True, located.prefix)).scalars()]
+                if len(found) >= limit:
+                    return found
+        return [int(i) for i in conn.execute(build(plan != WALK, None)).scalars()]
 
 
 def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> Page:
