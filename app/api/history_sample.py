@@ -51,6 +51,7 @@ WALK_MS_PER_RUN = 0.002
 GATHER_MS = 15.0
 RANGE_MS_PER_RUN = 0.00007
 MATCH_MS = 0.006
+WIDE_PREFIX = 0.5  # a prefix over this share of the runs is not worth bounding
 
 
 def sample_percent(estimated_rows: float) -> float:
@@ -80,14 +81,19 @@ def locate(conn: Connection, flt: RunFilter, key: Any, descending: bool, need: i
     sampled_key = adapt(key)
     order = (sampled_key.desc(), sample.c.id.desc()) if descending else (sampled_key.asc(), sample.c.id.asc())
     ranked = select(sampled_key.label("sort_key"), sample.c.id, adapt(flt.where()).label("hit"),
+                    func.count().over().label("sampled"),
                     func.row_number().over(order_by=order).label("pos")).subquery("ranked")
-    hits = conn.execute(select(ranked.c.sort_key, ranked.c.id, ranked.c.pos).where(ranked.c.hit)
+    hits = conn.execute(select(ranked.c.sort_key, ranked.c.id, ranked.c.pos, ranked.c.sampled).where(ranked.c.hit)
                         .order_by(ranked.c.pos).limit(rank)).all()
     if len(hits) < rank:
         return Located(walk=False, prefix=None)
     bound, scale = hits[-1], 100.0 / percent  # a sampled run stands for `scale` runs
     walk_ms = bound.pos / MARGIN * scale * WALK_MS_PER_RUN  # the walk stops at the page's `need`-th match
     gather_ms = GATHER_MS + bound.pos * scale * RANGE_MS_PER_RUN + rank * scale * MATCH_MS
+    if bound.pos > WIDE_PREFIX * bound.sampled:
+        # the planner reads every match's heap page for a prefix this wide (it expects the matches
+        # spread evenly, so a range of half the runs to hold half of them): gather all, plainly
+        return Located(walk=walk_ms < gather_ms, prefix=None)
     return Located(walk=walk_ms < gather_ms, prefix=up_to(key, descending, bound.sort_key, int(bound.id)))
 
 
