@@ -19,6 +19,7 @@ from sqlalchemy import text as text_sql
 from sqlalchemy.exc import OperationalError
 
 from app.api import history_sample
+from app.api.cancel import Cancellable
 from app.api.history_sample import Located
 from app.clock import utcnow
 from app.db import tables
@@ -170,9 +171,10 @@ Build = Callable[[bool, "ColumnElement[bool] | None"], "Select[Any]"]
 Locate = Callable[[Connection], Located]
 
 
-def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> list[int]:
+def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None,
+             cancel: Cancellable | None = None) -> list[int]:
     """Ids of rows offset..offset+limit in the query's order; read from the far end when
-    that is shorter (needs the total)."""
+    that is shorter (needs the total). `cancel` stops it from another thread."""
     dialect, plan = engine.dialect.name, _page_plan(engine, query)
     descending, backwards = query.descending, False
     if total is not None and offset > total // 2:
@@ -186,17 +188,20 @@ def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total
         return history_sample.locate(conn, query.filter, _sort_column(query.sort, dialect), descending,
                                      offset + limit, _estimated_rows(engine, query.filter))
 
-    found = _run_ids(engine, build, plan, locate, limit)
+    found = _run_ids(engine, build, plan, locate, limit, cancel)
     return found[::-1] if backwards else found
 
 
-def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = None, limit: int = 0) -> list[int]:
+def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = None, limit: int = 0,
+             cancel: Cancellable | None = None) -> list[int]:
     """Run build(gather, prefix)'s id query as the plan says. TRY_WALK first samples the table
     (app/api/history_sample.py): when the page's matches come early in the sort it walks the sort
     index, under a statement timeout in a savepoint; otherwise, or when PostgreSQL cancels the
     walk, it gathers within the sampled prefix, and when that prefix holds fewer than `limit`
-    rows (or the sample bounded none) it gathers every match."""
-    with engine.connect() as conn:
+    rows (or the sample bounded none) it gathers every match. A cancel (`cancel`) ends it between
+    statements too: the walk's timeout and a cancel look alike to PostgreSQL."""
+    cancel = cancel or Cancellable()
+    with cancel.connect(engine) as conn:
         if plan == TRY_WALK:
             located = locate(conn) if locate is not None else Located(walk=True, prefix=None)
             if located.walk:
@@ -205,18 +210,21 @@ def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = No
                     with conn.begin_nested():
                         return [int(i) for i in conn.execute(build(False, None)).scalars()]
                 except OperationalError as exc:
-                    if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
+                    if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED or cancel.cancelled:
                         raise
                 conn.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
+            cancel.check()
             if located.prefix is not None:
                 found = [int(i) for i in conn.execute(build(True, located.prefix)).scalars()]
                 if len(found) >= limit:
                     return found
+            cancel.check()
         return [int(i) for i in conn.execute(build(plan != WALK, None)).scalars()]
 
 
-def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> Page:
-    ids = page_ids(engine, query, offset, limit, total)
+def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None,
+               cancel: Cancellable | None = None) -> Page:
+    ids = page_ids(engine, query, offset, limit, total, cancel)
     return Page(offset, ids, history.runs_by_id(engine, ids))
 
 
@@ -224,8 +232,10 @@ def fetch_runs(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:
     return history.runs_by_id(engine, ids)
 
 
-def count(engine: Engine, flt: RunFilter) -> int:
-    return history.count_runs(engine, flt)
+def count(engine: Engine, flt: RunFilter, cancel: Cancellable | None = None) -> int:
+    """The filter's runs; `cancel` stops the count from another thread (a new filter's)."""
+    with (cancel or Cancellable()).connect(engine) as conn:
+        return int(conn.execute(history.count_stmt(flt)).scalar_one())
 
 
 def type_title(key: str) -> str:

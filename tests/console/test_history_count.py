@@ -1,16 +1,18 @@
-"""The Batch Jobs page's count label while a filter's count is on its way: the database's
-estimate on PostgreSQL ("about N runs"), "Searching…" when nothing is known yet, then the
-exact count. The count is held back by the test (a gate), so each state is seen for sure."""
+"""The Batch Jobs page while a filter is searched: the count label while the count is on its
+way (the database's estimate on PostgreSQL, "about N runs"; "Searching…" when nothing is known
+yet; then the exact count), held back by the test so each state is seen for sure; and a new
+search cancels the one still reading."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
 from app.api import history as api
+from app.api.cancel import Cancellable
 from app.engine import history, runs
 from app.engine.history import RunFilter
 from tests.console.helpers import wait_loaded
@@ -23,12 +25,12 @@ MATCHES = 150  # more than a page (100): the first page alone cannot be the coun
 def held_count(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Counts of a text search wait until the test sets the event (at most 20 s)."""
     gate = threading.Event()
-    count: Callable[[Engine, RunFilter], int] = api.count
+    count = api.count
 
-    def held(engine: Engine, flt: RunFilter) -> int:
+    def held(engine: Engine, flt: RunFilter, cancel: Cancellable | None = None) -> int:
         if flt.text:
             gate.wait(20)
-        return count(engine, flt)
+        return count(engine, flt, cancel)
 
     monkeypatch.setattr(api, "count", held)
     yield gate
@@ -79,10 +81,10 @@ def test_a_search_that_finds_nothing_yet_says_it_is_searching(make_window, conso
     page_arrived = threading.Event()
     fetch_page = api.fetch_page
 
-    def held_page(engine, query, offset, limit, total=None):  # type: ignore[no-untyped-def]
+    def held_page(engine, query, offset, limit, total=None, cancel=None):  # type: ignore[no-untyped-def]
         if query.filter.text:
             page_arrived.wait(20)
-        return fetch_page(engine, query, offset, limit, total)
+        return fetch_page(engine, query, offset, limit, total, cancel)
 
     monkeypatch.setattr(api, "fetch_page", held_page)
     window = make_window()
@@ -99,3 +101,47 @@ def test_a_search_that_finds_nothing_yet_says_it_is_searching(make_window, conso
         held_count.set()
     qtbot.waitUntil(lambda: page.count_label.text() == "0 runs")
     assert page.empty.text().startswith("No runs match")
+
+
+LONG = {  # a statement that runs for half a minute unless it is stopped
+    "postgresql": "SELECT pg_sleep(30)",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 120000000) SELECT count(*) FROM c",  # ~30 s
+}
+
+
+def test_a_new_search_cancels_the_one_still_reading(make_window, console_engine, qtbot,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are read one at a time: a search still reading every run (0.7 s at 1M runs) would
+    hold the next one back. The next filter cancels it on the server."""
+    started = threading.Event()
+    stopped: list[Exception] = []
+    fetch_page = api.fetch_page
+
+    def slow_page(engine, query, offset, limit, total=None, cancel=None):  # type: ignore[no-untyped-def]
+        if query.filter.text != "slow":
+            return fetch_page(engine, query, offset, limit, total, cancel)
+        started.set()
+        try:
+            with cancel.connect(engine) as conn:
+                conn.exec_driver_sql(LONG[engine.dialect.name]).all()
+        except Exception as exc:
+            stopped.append(exc)
+            raise
+        raise AssertionError("the long statement ended on its own")
+
+    monkeypatch.setattr(api, "fetch_page", slow_page)
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    errors: list[str] = []
+    page.model.error.connect(errors.append)
+    page.filters.text.setText("slow")
+    qtbot.waitUntil(started.is_set, timeout=10000)
+
+    page.filters.text.setText("_fair.")
+    expected = history.count_runs(console_engine, RunFilter(text="_fair."))
+    qtbot.waitUntil(lambda: page.model.query.filter.text == "_fair." and page.model.total == expected
+                    and page.model.id_at(0) is not None, timeout=10000)
+    assert expected > 0 and len(stopped) == 1
+    assert any(word in str(stopped[0]).lower() for word in ("cancel", "interrupt")), stopped[0]
+    assert errors == [], "a cancelled search is no error"
