@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -41,6 +41,18 @@ COLUMN_WIDTHS = {"id": 64, "type": 150, "module": 80, "file_name": 180, "status"
                  "started_at": 145, "finished_at": 145, "duration": 80, "initiated_by": 120}
 
 
+class CountLabel(QLabel):
+    """As wide as its longest text where there is room, so that the search box beside it stays put
+    while "about N runs", "Searching…" and the exact count take turns; a narrow window (1024
+    pixels) still shrinks it to the text it shows (its minimum size is its text's, as any label's)."""
+
+    WIDEST = "about 10,000,000 runs"
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance(self.WIDEST) + 4), hint.height())
+
+
 class BatchJobsPage(QWidget):
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,12 +65,8 @@ class BatchJobsPage(QWidget):
 
         title = QLabel("Batch Jobs")
         title.setObjectName("PaneTitle")
-        self.count_label = QLabel()
+        self.count_label = CountLabel()
         self.count_label.setObjectName("history-count")
-        self.count_label.ensurePolished()  # the style sheet's font, for the width below
-        # as wide as its longest text: the search box beside it must not move while "about N",
-        # "Searching…" and the exact count take turns
-        self.count_label.setMinimumWidth(self.count_label.fontMetrics().horizontalAdvance("about 10,000,000 runs") + 4)
         self.cancel_button = QPushButton("Cancel Selected")
         set_icon(self.cancel_button, "cancel")
         self.cancel_button.setObjectName("bulk-cancel")
