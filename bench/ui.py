@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QDate, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from app import demo  # noqa: E402
@@ -184,22 +184,31 @@ TEXTS = (("rare", "contacts_20261015"), ("rarer than 2%", "leads_20261"), ("2% o
 
 def bench_texts(page, repeat: int) -> None:  # type: ignore[no-untyped-def]
     """--text-filters: each text typed into the search box (timed from the box's change signal,
-    after its 250 ms typing pause) until the first page is drawn, and until the count is in."""
-    f, counted = page.filters, {}
-    count = api.count
+    after its 250 ms typing pause) until the first page is drawn, until the planner's estimate is
+    in (shown as "about N" while the count runs; PostgreSQL, indexed texts only), and until the
+    count is in."""
+    f, counted, estimated = page.filters, {}, {}
+    count, estimate = api.count, api.estimate
 
-    def timed_count(engine: Engine, flt: RunFilter) -> int:
-        n = count(engine, flt)
+    def timed_count(engine: Engine, flt: RunFilter, cancel: object = None) -> int:
+        n = count(engine, flt, cancel)  # type: ignore[arg-type]
         counted[flt.text] = time.perf_counter()
         return n
 
-    api.count = timed_count  # type: ignore[assignment]
+    def timed_estimate(engine: Engine, flt: RunFilter) -> int | None:
+        n = estimate(engine, flt)
+        if n is not None:
+            estimated[flt.text] = time.perf_counter()
+        return n
+
+    api.count, api.estimate = timed_count, timed_estimate  # type: ignore[assignment]
     for name, text_ in TEXTS:
-        pages, counts, matches = [], [], 0
+        pages, counts, abouts, matches = [], [], [], 0
         for _ in range(repeat):
             f.clear()
             wait_until(lambda: page.model.total is not None and page.model.id_at(0) is not None, timeout=60)
             counted.pop(text_, None)
+            estimated.pop(text_, None)
             start = time.perf_counter()
             f.text.setText(text_)
             f._emit()  # now: the box's typing pause (250 ms) is the box's, not the query's
@@ -212,11 +221,39 @@ def bench_texts(page, repeat: int) -> None:  # type: ignore[no-untyped-def]
             pages.append((time.perf_counter() - start) * 1000)
             wait_until(lambda t=text_: t in counted and page.model.total is not None, timeout=120)
             counts.append((counted[text_] - start) * 1000)
+            if text_ in estimated:
+                abouts.append((estimated[text_] - start) * 1000)
             matches = page.model.total
+        about = (f"   about-N p50 {statistics.median(abouts):5.1f} p95 {pct(abouts, 0.95):5.1f} ms ({len(abouts)})"
+                 if abouts else "   no estimate")
         print(f"  text {text_!r:<20} {name:<27} {matches:>9,} runs  first page p50 {statistics.median(pages):7.1f} "
               f"p95 {pct(pages, 0.95):7.1f} max {max(pages):7.1f} ms   count p50 {statistics.median(counts):7.1f} "
-              f"p95 {pct(counts, 0.95):7.1f} max {max(counts):7.1f} ms  load {os.getloadavg()[0]:.1f}")
-    api.count = count  # type: ignore[assignment]
+              f"p95 {pct(counts, 0.95):7.1f} max {max(counts):7.1f} ms{about}  load {os.getloadavg()[0]:.1f}")
+    api.count, api.estimate = count, estimate  # type: ignore[assignment]
+    f.clear()
+
+
+def bench_superseded(page, repeat: int, first: str = "zq", then: str = "leads_20261") -> None:  # type: ignore[no-untyped-def]
+    """A search typed while another still reads every run: 'zq' (0.7 s), and 200 ms later
+    'leads_20261'; timed from the second until its first page is drawn (the pages are read one at
+    a time: unless the first is cancelled, the second waits for it)."""
+    f, times = page.filters, []
+    for _ in range(repeat):
+        f.clear()
+        wait_until(lambda: page.model.total is not None and page.model.id_at(0) is not None, timeout=60)
+        f.text.setText(first)
+        f._emit()
+        fired: list[bool] = []
+        QTimer.singleShot(200, lambda fired=fired: fired.append(True))
+        wait_until(lambda fired=fired: bool(fired), timeout=5)
+        start = time.perf_counter()
+        f.text.setText(then)
+        f._emit()
+        wait_until(lambda: page.model.query.filter.text == then and page.model.id_at(0) is not None, timeout=60)
+        page.table.viewport().repaint()
+        times.append((time.perf_counter() - start) * 1000)
+    print(f"  {then!r} typed 200 ms into {first!r}: first page p50 {statistics.median(times):7.1f} "
+          f"p95 {pct(times, 0.95):7.1f} max {max(times):7.1f} ms  load {os.getloadavg()[0]:.1f}")
     f.clear()
 
 
@@ -250,10 +287,16 @@ def main() -> int:
                         help="only sorts under each other filter (type, module, user, workspace, dates, text)")
     parser.add_argument("--text-filters", action="store_true",
                         help="only text searches (rare, common, short): filter change -> first page, and -> count")
+    parser.add_argument("--no-cancel", action="store_true",
+                        help="superseded page and count queries run to their end (the console before session 6)")
     parser.add_argument("--why", type=float, default=0.0, metavar="MS",
                         help="dump every thread's stack to stderr whenever the GUI thread misses its tick by MS")
     args = parser.parse_args()
     ui_stall.WHY_MS = args.why
+    if args.no_cancel:
+        from app.api.cancel import Cancellable
+
+        Cancellable.cancel = lambda self: None  # type: ignore[method-assign]
     if args.page_times:
         ui_explain.SHOW_PAGE_TIMES = True
         time_page_queries()
@@ -309,6 +352,7 @@ def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
     if args.text_filters:
         print(f"text search, {args.repeat} times each: filter change -> first page drawn, and -> count arrived:")
         bench_texts(page, args.repeat)
+        bench_superseded(page, args.repeat)
         window.close_with("cancel")
         return 0
     if args.sort_filters:

@@ -118,10 +118,10 @@ def test_a_walk_over_its_time_budget_gives_way_to_the_gathering_query(engine: En
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "WALK_BUDGET_MS", 50)
 
-    def build(gather: bool) -> Select[tuple[Any]]:  # the walk sleeps past the budget
+    def build(gather: bool, prefix: Any = None) -> Select[Any]:  # the walk sleeps past the budget
         return select(literal(7)) if gather else select(literal(5)).where(func.pg_sleep(0.5).is_not(None))
     assert api._run_ids(engine, build, api.TRY_WALK) == [7]
-    assert api._run_ids(engine, lambda gather: select(literal(7 if gather else 5)), api.TRY_WALK) == [5]
+    assert api._run_ids(engine, lambda gather, prefix=None: select(literal(7 if gather else 5)), api.TRY_WALK) == [5]
     with engine.connect() as conn:  # the budget was the transaction's only
         assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.api.history import type_title
 
-__all__ = ["local_time", "duration", "count", "type_title", "eta"]
+__all__ = ["local_time", "duration", "count", "about", "type_title", "eta"]
 
 
 def local_time(value: dt.datetime | None, seconds: bool = True) -> str:
@@ -33,6 +33,15 @@ def duration(value: dt.timedelta | float | None) -> str:
 
 def count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
+
+
+def about(value: int) -> str:
+    """An estimate to two significant digits (538,609 -> "about 540,000"): its last digits are
+    noise, and showing them would read as a count."""
+    if value >= 100:
+        step = 10 ** (len(str(value)) - 2)
+        value = (value + step // 2) // step * step
+    return f"about {value:,}"
 
 
 def eta(seconds: float | None) -> str:

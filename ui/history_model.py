@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from sqlalchemy import Engine
 
 from app.api import history as api
+from app.api.cancel import Cancellable
 from app.engine.context import ProgressSnapshot
 from app.engine.history import RunFilter
 from app.engine.records import RunRecord
@@ -86,6 +87,7 @@ def display(run: RunRecord, key: str) -> str:
 
 class HistoryModel(QAbstractTableModel):
     count_changed = Signal(int)  # total rows of the current query
+    count_estimated = Signal(int)  # the database's estimate of them, while the exact count runs
     page_loaded = Signal(int)  # offset of a page that just arrived
     query_changed = Signal()
     error = Signal(str)
@@ -100,7 +102,10 @@ class HistoryModel(QAbstractTableModel):
         self._generation = 0
         self._rows = 0  # rows the view sees: the exact count once known
         self._total: int | None = None
+        self._estimate: int | None = None  # the planner's, until the exact count (or a short page) arrives
         self._counting: RunFilter | None = None  # the filter whose count is on its way
+        self._count_cancel: Cancellable | None = None  # stops that count when another filter's replaces it
+        self._page_cancels: set[Cancellable] = set()  # stop this query's pages on their way when it changes
         self._pages: dict[int, list[int]] = {}
         self._records: dict[int, RunRecord] = {}
         self._row_of: dict[int, int] = {}
@@ -187,6 +192,11 @@ class HistoryModel(QAbstractTableModel):
     def total(self) -> int | None:
         return self._total
 
+    @property
+    def estimate(self) -> int | None:
+        """The planner's estimate of the rows while the exact count is on its way, else None."""
+        return self._estimate if self._total is None else None
+
     def loaded_pages(self) -> int:
         return len(self._pages)
 
@@ -206,8 +216,14 @@ class HistoryModel(QAbstractTableModel):
         same_rows = query.filter == self.query.filter and (self._total is not None or self._counting == query.filter)
         self.query = query
         self._generation += 1
+        for cancel in self._page_cancels:  # pages of the last query: a search of every run is 0.7 s
+            cancel.cancel()
+        self._page_cancels.clear()
         if not same_rows:
             self._total = None
+            self._estimate = None
+            if self._count_cancel is not None:
+                self._count_cancel.cancel()
         self._pages.clear()
         self._pending.clear()
         self._row_of.clear()
@@ -219,7 +235,7 @@ class HistoryModel(QAbstractTableModel):
             self.beginResetModel()
             self._rows = 0
             self.endResetModel()
-            self._request_count()
+            self._request_count(estimate=True)
         self.query_changed.emit()
 
     def _request_page(self, start: int) -> None:
@@ -227,17 +243,24 @@ class HistoryModel(QAbstractTableModel):
             return
         self._pending.add(start)
         generation, query, total, engine = self._generation, self.query, self._total, self.engine
-        self._pages_bg.submit(
-            lambda: api.fetch_page(engine, query, start, PAGE, total),
-            lambda page: self._page_arrived(generation, page),
-            lambda exc: self._page_failed(generation, start, exc),
-            key=f"history-page-{start % (PAGE * 4)}",
-        )
+        cancel = Cancellable()
+        self._page_cancels.add(cancel)
+
+        def arrived(page: api.Page) -> None:
+            self._page_cancels.discard(cancel)
+            self._page_arrived(generation, page)
+
+        def failed(error: Exception) -> None:
+            self._page_cancels.discard(cancel)
+            self._page_failed(generation, start, error)
+
+        self._pages_bg.submit(lambda: api.fetch_page(engine, query, start, PAGE, total, cancel), arrived, failed,
+                              key=f"history-page-{start % (PAGE * 4)}")
 
     def _page_failed(self, generation: int, start: int, error: Exception) -> None:
-        self._pending.discard(start)
-        if generation != self._generation:
+        if generation != self._generation:  # cancelled or not, its query is gone (and its pending page)
             return
+        self._pending.discard(start)
         if isinstance(error, Superseded):  # scrolled past; ask the view again what it shows
             last = min(self._rows, start + PAGE) - 1
             if last >= start:
@@ -245,11 +268,17 @@ class HistoryModel(QAbstractTableModel):
             return
         self.error.emit(f"Could not read the history: {error}")
 
-    def _request_count(self) -> None:
+    def _request_count(self, estimate: bool = False) -> None:
+        """The exact count, on the counts thread; for a new filter the planner's estimate first (an
+        EXPLAIN, a few ms) on the same thread, so "about N" shows while the count runs."""
         flt, engine = self.query.filter, self.engine
         self._counting = flt
-        self._counts_bg.submit(lambda: api.count(engine, flt), lambda n: self._count_arrived(flt, n),
-                               lambda exc: self._count_failed(flt, exc), key="history-count")
+        cancel = self._count_cancel = Cancellable()
+        if estimate:
+            self._counts_bg.submit(lambda: api.estimate(engine, flt), lambda n: self._estimate_arrived(flt, n),
+                                   lambda _exc: None, key="history-estimate")
+        self._counts_bg.submit(lambda: api.count(engine, flt, cancel), lambda n: self._count_arrived(flt, n),
+                               lambda exc: None if cancel.cancelled else self._count_failed(flt, exc), key="history-count")
 
     def _count_failed(self, flt: RunFilter, error: Exception) -> None:
         if isinstance(error, Superseded):  # a newer count took its place and is on its way
@@ -279,6 +308,14 @@ class HistoryModel(QAbstractTableModel):
             if last >= page.offset:
                 self.dataChanged.emit(self.index(page.offset, 0), self.index(last, len(COLUMNS) - 1))
         self.page_loaded.emit(page.offset)
+
+    def _estimate_arrived(self, flt: RunFilter, rows: int | None) -> None:
+        """Shown only while nothing exact is known: a short first page or the count may be first.
+        A failed estimate is no loss (the count follows): its error is dropped above."""
+        if rows is None or flt != self.query.filter or self._total is not None:
+            return
+        self._estimate = rows
+        self.count_estimated.emit(rows)
 
     def _count_arrived(self, flt: RunFilter, total: int) -> None:
         if self._counting == flt:

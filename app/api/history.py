@@ -14,9 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
+from sqlalchemy import text as text_sql
 from sqlalchemy.exc import OperationalError
 
+from app.api import history_sample
+from app.api.cancel import Cancellable
+from app.api.history_sample import Located
 from app.clock import utcnow
 from app.db import tables
 from app.engine import history
@@ -31,9 +35,10 @@ SORT_COLUMNS: dict[str, Any] = {**history.SORTABLE}
 NARROW_DAYS = 31  # a date range this short is gathered first, then sorted (PostgreSQL)
 # A text search on PostgreSQL (see _page_plan), by the planner's estimate of its runs:
 GATHER_ROWS = 2_000  # at most this many: gathered first (the trigram index), then sorted
-TRY_WALK_ROWS = 200_000  # at most this many: the sort index walked for WALK_BUDGET_MS, else gathered
+TRY_WALK_ROWS = 200_000  # at most this many: a sample says walk (for WALK_BUDGET_MS at most) or gather a prefix
 WALK_BUDGET_MS = 40
 WALK, GATHER, TRY_WALK = "walk", "gather", "try-walk"
+TRIGRAM_INDEX = "ix_job_runs_search_trgm"  # migration 0008
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by its timeout
 
 
@@ -82,25 +87,57 @@ def _estimated_rows(engine: Engine, flt: RunFilter) -> float:
     56 runs estimated 8, 16,849 estimated 16,370, 538,478 estimated 538,609 at 1M runs.
     Asked once per filter, not for every page scrolled to or every sort of it."""
     key = (id(engine), str(engine.url), repr(flt))
-    if key not in _ESTIMATES:
+    rows = _ESTIMATES.get(key)  # the pages and the counts threads both ask: one lookup, no check-then-read
+    if rows is None:
         compiled = select(runs.c.id).where(flt.where()).compile(engine, compile_kwargs={"render_postcompile": True})
         with engine.connect() as conn:
             plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
         if len(_ESTIMATES) >= ESTIMATES_KEPT:
             _ESTIMATES.clear()
-        _ESTIMATES[key] = float(plan[0]["Plan"]["Plan Rows"])
-    return _ESTIMATES[key]
+        rows = _ESTIMATES[key] = float(plan[0]["Plan"]["Plan Rows"])
+    return rows
+
+
+def estimate(engine: Engine, flt: RunFilter) -> int | None:
+    """The planner's estimate of the filter's runs, for showing "about N" while the exact count
+    runs (half a second for a text half the runs match at 1M runs: each match is rechecked).
+    None where the engine has no estimate to give (SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    text = flt.text.strip()
+    if text and not (uses_trigram_index(text) and _text_statistics(engine)):
+        # without the expression's statistics the planner guesses: 'zq' (no trigram, four LIKEs)
+        # was estimated at 590,432 runs and matches none
+        return None
+    return int(round(_estimated_rows(engine, flt)))
+
+
+_STATISTICS: set[tuple[int, str]] = set()  # engines whose planner knows the searched expression
+
+
+def _text_statistics(engine: Engine) -> bool:
+    """Whether the planner has statistics for the searched expression (migration 0008's index,
+    analysed); without pg_trgm there is no index and no statistics, and an index analysed while
+    the table was empty has none until the next (auto) ANALYZE. Kept once they are there."""
+    key = (id(engine), str(engine.url))
+    if key not in _STATISTICS:
+        with engine.connect() as conn:
+            if conn.execute(text_sql("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = :index)"),
+                            {"index": TRIGRAM_INDEX}).scalar():
+                _STATISTICS.add(key)
+    return key in _STATISTICS
 
 
 def _page_plan(engine: Engine, query: HistoryQuery) -> str:
     """How the page query finds its rows on PostgreSQL: WALK the sort index (the planner's own
-    choice), GATHER the filter's rows first and sort only them, or TRY_WALK: walk within a time
-    budget and gather when it runs out. Gathered: a short date range sorted by another column
+    choice), GATHER the filter's rows first and sort only them, or TRY_WALK: a sample of the
+    table says whether to walk (within a time budget) or to gather within a prefix of the sort
+    order (app/api/history_sample.py). Gathered: a short date range sorted by another column
     (ids, start and end times follow the queue time), and a text few runs match. Between few
     and many, walking is quick when the matches are spread through the sort index and slow when
     they follow it (a file name follows the type, a date in it the queue time): 'leads_2026'
     (16,849 of 1M runs) walked in 4 ms newest first but 330-1,480 ms under ten of the 30 sorts,
-    and gathering it takes about 110 ms."""
+    and gathering all of it takes about 95 ms (a heap page for each match)."""
     if engine.dialect.name != "postgresql":
         return WALK
     flt = query.filter
@@ -112,53 +149,82 @@ def _page_plan(engine: Engine, query: HistoryQuery) -> str:
     return GATHER if rows <= GATHER_ROWS else TRY_WALK if rows <= TRY_WALK_ROWS else WALK
 
 
-def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False) -> Select[tuple[Any]]:
+def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False,
+              prefix: ColumnElement[bool] | None = None) -> Select[tuple[Any]]:
     """The page's id query. Gathered (see `_page_plan`): the filter's rows first, in a
     MATERIALIZED CTE the planner cannot turn into a walk of the sort index, then sorted. Walking
     the sort index for the first rows in a month read most of the million runs, because ids and
     start and end times follow the queue time: 450-530 ms a sort at 1M runs (bench/ui.py
-    --sort-filters)."""
+    --sort-filters). A prefix (app/api/history_sample.py) limits the gather to the runs ordered
+    before a bound, so the trigram index and the sort index's range meet before any row is read."""
     flt = query.filter
     if gather:
         key = _sort_column(query.sort, dialect).label("sort_key")
-        ranged = select(runs.c.id, key).where(flt.where()).cte("ranged").prefix_with("MATERIALIZED")
+        where = flt.where() if prefix is None else and_(flt.where(), prefix)
+        ranged = select(runs.c.id, key).where(where).cte("ranged").prefix_with("MATERIALIZED")
         order = (ranged.c.sort_key.desc(), ranged.c.id.desc()) if descending else (ranged.c.sort_key.asc(), ranged.c.id.asc())
         return select(ranged.c.id).order_by(*order)
     return select(runs.c.id).where(flt.where()).order_by(*_order(query.sort, descending, dialect))
 
 
-def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> list[int]:
+Build = Callable[[bool, "ColumnElement[bool] | None"], "Select[Any]"]
+Locate = Callable[[Connection], Located]
+
+
+def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None,
+             cancel: Cancellable | None = None) -> list[int]:
     """Ids of rows offset..offset+limit in the query's order; read from the far end when
-    that is shorter (needs the total)."""
+    that is shorter (needs the total). `cancel` stops it from another thread."""
     dialect, plan = engine.dialect.name, _page_plan(engine, query)
+    descending, backwards = query.descending, False
     if total is not None and offset > total // 2:
         end = min(total, offset + limit)
-        back_offset = total - end
-        found = _run_ids(engine, lambda gather: _ids_stmt(query, not query.descending, dialect, gather)
-                         .limit(end - offset).offset(back_offset), plan)
-        return list(reversed(found))
-    return _run_ids(engine, lambda gather: _ids_stmt(query, query.descending, dialect, gather)
-                    .limit(limit).offset(offset), plan)
+        offset, limit, descending, backwards = total - end, end - offset, not descending, True
+
+    def build(gather: bool, prefix: ColumnElement[bool] | None = None) -> Select[tuple[Any]]:
+        return _ids_stmt(query, descending, dialect, gather, prefix).limit(limit).offset(offset)
+
+    def locate(conn: Connection) -> Located:
+        return history_sample.locate(conn, query.filter, _sort_column(query.sort, dialect), descending,
+                                     offset + limit, _estimated_rows(engine, query.filter))
+
+    found = _run_ids(engine, build, plan, locate, limit, cancel)
+    return found[::-1] if backwards else found
 
 
-def _run_ids(engine: Engine, build: Callable[[bool], Select[tuple[Any]]], plan: str) -> list[int]:
-    """Run build(gather)'s id query as the plan says; TRY_WALK runs the walk under a statement
-    timeout in a savepoint and, when PostgreSQL cancels it, the gathering query instead."""
-    with engine.connect() as conn:
+def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = None, limit: int = 0,
+             cancel: Cancellable | None = None) -> list[int]:
+    """Run build(gather, prefix)'s id query as the plan says. TRY_WALK first samples the table
+    (app/api/history_sample.py): when the page's matches come early in the sort it walks the sort
+    index, under a statement timeout in a savepoint; otherwise, or when PostgreSQL cancels the
+    walk, it gathers within the sampled prefix, and when that prefix holds fewer than `limit`
+    rows (or the sample bounded none) it gathers every match. A cancel (`cancel`) ends it between
+    statements too: the walk's timeout and a cancel look alike to PostgreSQL."""
+    cancel = cancel or Cancellable()
+    with cancel.connect(engine) as conn:
         if plan == TRY_WALK:
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(WALK_BUDGET_MS)}")
-            try:
-                with conn.begin_nested():
-                    return [int(i) for i in conn.execute(build(False)).scalars()]
-            except OperationalError as exc:
-                if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
-                    raise
-            conn.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
-        return [int(i) for i in conn.execute(build(plan != WALK)).scalars()]
+            located = locate(conn) if locate is not None else Located(walk=True, prefix=None)
+            if located.walk:
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(WALK_BUDGET_MS)}")
+                try:
+                    with conn.begin_nested():
+                        return [int(i) for i in conn.execute(build(False, None)).scalars()]
+                except OperationalError as exc:
+                    if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED or cancel.cancelled:
+                        raise
+                conn.exec_driver_sql("SET LOCAL statement_timeout TO DEFAULT")
+            cancel.check()
+            if located.prefix is not None:
+                found = [int(i) for i in conn.execute(build(True, located.prefix)).scalars()]
+                if len(found) >= limit:
+                    return found
+            cancel.check()
+        return [int(i) for i in conn.execute(build(plan != WALK, None)).scalars()]
 
 
-def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None) -> Page:
-    ids = page_ids(engine, query, offset, limit, total)
+def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None,
+               cancel: Cancellable | None = None) -> Page:
+    ids = page_ids(engine, query, offset, limit, total, cancel)
     return Page(offset, ids, history.runs_by_id(engine, ids))
 
 
@@ -166,8 +232,10 @@ def fetch_runs(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:
     return history.runs_by_id(engine, ids)
 
 
-def count(engine: Engine, flt: RunFilter) -> int:
-    return history.count_runs(engine, flt)
+def count(engine: Engine, flt: RunFilter, cancel: Cancellable | None = None) -> int:
+    """The filter's runs; `cancel` stops the count from another thread (a new filter's)."""
+    with (cancel or Cancellable()).connect(engine) as conn:
+        return int(conn.execute(history.count_stmt(flt)).scalar_one())
 
 
 def type_title(key: str) -> str:

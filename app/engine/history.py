@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 
 from app.db import tables
 from app.engine.history_text import text_condition
@@ -74,9 +74,13 @@ def run_ids(engine: Engine, flt: RunFilter, *, sort: str = "queued_at", descendi
         return [int(i) for i in conn.execute(stmt).scalars()]
 
 
+def count_stmt(flt: RunFilter) -> Select[Any]:
+    return select(func.count()).select_from(runs).where(flt.where())
+
+
 def count_runs(engine: Engine, flt: RunFilter) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(runs).where(flt.where())).scalar_one())
+        return int(conn.execute(count_stmt(flt)).scalar_one())
 
 
 def runs_by_id(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:

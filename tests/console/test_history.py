@@ -104,9 +104,9 @@ def test_a_sort_keeps_the_count_that_is_on_its_way(make_window, console_engine, 
     counted: list[RunFilter] = []
     count = api.count
 
-    def counting(engine, flt):  # type: ignore[no-untyped-def]
+    def counting(engine, flt, cancel=None):  # type: ignore[no-untyped-def]
         counted.append(flt)
-        return count(engine, flt)
+        return count(engine, flt, cancel)
 
     monkeypatch.setattr(api, "count", counting)
     window = make_window()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from app.api import history as api
 from app.api.runs import can_cancel, can_replay, cancel_runs, replay_runs
 from app.engine.history import RunFilter
 from app.engine.records import RunRecord
+from ui import format as fmt
 from ui.console import Console
 from ui.delegates import ProgressDelegate, StatusChipDelegate
 from ui.detail.actions import ReplayDialog, confirm_cancel
@@ -34,9 +35,22 @@ from ui.history_model import COL, COLUMNS, ID_ROLE, RUN_ROLE, HistoryModel
 from ui.pages import PageSpec
 from ui.theme import set_icon
 
+SEARCHING_MS = 150  # a filter's count or first page still out after this: say so, not the last filter's count
 COLUMN_WIDTHS = {"id": 64, "type": 150, "module": 80, "file_name": 180, "status": 104, "progress": 180,
                  "created": 70, "updated": 70, "skipped": 66, "failed": 60, "errors_count": 60,
                  "started_at": 145, "finished_at": 145, "duration": 80, "initiated_by": 120}
+
+
+class CountLabel(QLabel):
+    """As wide as its longest text where there is room, so that the search box beside it stays put
+    while "about N runs", "Searching…" and the exact count take turns; a narrow window (1024
+    pixels) still shrinks it to the text it shows (its minimum size is its text's, as any label's)."""
+
+    WIDEST = "about 10,000,000 runs"
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance(self.WIDEST) + 4), hint.height())
 
 
 class BatchJobsPage(QWidget):
@@ -51,7 +65,7 @@ class BatchJobsPage(QWidget):
 
         title = QLabel("Batch Jobs")
         title.setObjectName("PaneTitle")
-        self.count_label = QLabel()
+        self.count_label = CountLabel()
         self.count_label.setObjectName("history-count")
         self.cancel_button = QPushButton("Cancel Selected")
         set_icon(self.cancel_button, "cancel")
@@ -117,7 +131,13 @@ class BatchJobsPage(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.model.count_changed.connect(self._count_changed)
+        self.model.count_estimated.connect(self._count_estimated)
         self.model.page_loaded.connect(self._select_first)
+        self.model.page_loaded.connect(self._page_loaded)
+        self._searching = QTimer(self)
+        self._searching.setSingleShot(True)
+        self._searching.setInterval(SEARCHING_MS)
+        self._searching.timeout.connect(self._show_pending)
         self.model.error.connect(console.message)
         self.model.modelReset.connect(self._selection_changed)
         self.model.layoutChanged.connect(self._selection_changed)
@@ -132,6 +152,7 @@ class BatchJobsPage(QWidget):
         console.snapshots.connect(self.model.apply_snapshots)
         console.run_requested.connect(self.open_run)
         self.detail.action_done.connect(console.message)
+        self._pending_shown = False
         self._restore()
         self._load_choices()
         self._selection_changed()
@@ -165,15 +186,46 @@ class BatchJobsPage(QWidget):
     # ------------------------------------------------------------ filtering
     def _query_changed(self) -> None:
         """Rows now hold other runs: no selection, back to the top (the detail pane keeps
-        the run it shows)."""
+        the run it shows). Until this filter's count is known the label still shows the last
+        one's: if nothing is known soon, it says the history is being searched."""
         self.table.selectionModel().clear()
         self.table.scrollToTop()
+        self._pending_shown = False
+        if self.model.total is None:
+            self._searching.start()
+
+    def _show_pending(self) -> None:
+        """"Searching…" while no row of the filter has arrived, "Counting…" once the first page
+        is shown and the count is not; the database's estimate, when it gave one, stays."""
+        if self.model.total is not None or self.model.estimate is not None:
+            return
+        self._pending_shown = True
+        rows = self.model.rowCount()
+        self.count_label.setText("Counting…" if rows else "Searching…")
+        self.count_label.setToolTip("The history is being searched; the table fills as runs are found"
+                                    if not rows else "The first runs are shown; the exact count is on its way")
+        self.empty.show_text("" if rows else "Searching…")
+
+    def _page_loaded(self, _offset: int) -> None:
+        if self.model.rowCount():
+            self.empty.show_text("")
+        if self._pending_shown:
+            self._show_pending()
 
     def apply_filter(self, flt: RunFilter) -> None:
         self.model.set_query(replace(self.model.query, filter=flt))
 
+    def _count_estimated(self, rows: int) -> None:
+        """The database's estimate while it counts exactly (PostgreSQL; SQLite gives none)."""
+        self._searching.stop()
+        self.count_label.setText(f"{fmt.about(rows)} run" + ("" if rows == 1 else "s"))
+        self.count_label.setToolTip("The database's estimate: the exact count is on its way")
+
     def _count_changed(self, total: int) -> None:
+        self._searching.stop()
+        self._pending_shown = False
         self.count_label.setText(f"{total:,} run" + ("" if total == 1 else "s"))
+        self.count_label.setToolTip("")
         if total:
             self.empty.show_text("")
         elif self.model.query.filter == RunFilter():
