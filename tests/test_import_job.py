@@ -331,3 +331,38 @@ def test_a_big_import_leaves_the_planner_statistics_fresh(engine, tmp_path, monk
             stat = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'leads' AND idx = 'ux_leads_ws_email'")).scalar()
             rows = int(stat.split()[0]) if stat else None
     assert rows == 300
+
+
+@pytest.mark.parametrize("duplicates", ["skip", "update"])
+def test_a_batch_validated_in_small_parts_gives_the_same_result(engine: Engine, tmp_path: Path, monkeypatch,
+                                                                 duplicates: str) -> None:  # type: ignore[no-untyped-def]
+    """A batch is validated a few thousand rows at a time (`CLASSIFY_STEP`): with parts of 7 rows,
+    the invalid rows, the duplicates within the file that span parts (the last one wins in
+    update mode) and the row numbers of the errors come out as they do in one piece."""
+    from app.transfer import importer
+
+    rows = []
+    for i in range(60):
+        if i % 11 == 3:
+            rows.append(lead(i, email=f"broken{i}"))
+        elif i % 9 == 8:  # the key of a row 8 to 16 rows earlier (another part), in other case
+            rows.append(lead(i, email=f"LEAD{i - 8 - i % 2 * 8}@FIRM.example.com", **{"Last Name": f"Again{i}"}))
+        else:
+            rows.append(lead(i))
+    path = write_csv(tmp_path / "parts.csv", rows)
+    results = []
+    for step in (10_000, 7):
+        monkeypatch.setattr(importer, "CLASSIFY_STEP", step)
+        ws = add_workspace(engine, f"ws{step}")
+        run = run_to_end(engine, _import(engine, path, workspace=f"ws{step}", duplicates=duplicates))
+        with engine.connect() as conn:
+            leads = sorted(conn.execute(tables.leads.select().with_only_columns(tables.leads.c.email, tables.leads.c.last_name)
+                                        .where(tables.leads.c.workspace_id == ws)).all())
+        errors = [(e["row_number"], e["message"]) for e in history.row_errors(engine, run.id)]
+        results.append(((run.processed, run.created, run.updated, run.skipped, run.failed), leads, errors))
+    assert results[0] == results[1]
+    counters, leads, errors = results[1]
+    assert counters[0] == 60 and counters[4] == len(errors) == 6
+    # rows 8, 17, 26, 35, 44, 53 repeat the keys of rows 0, 1, 18, 19, 36, 37; row 36 is invalid and claims none
+    assert (counters[2] if duplicates == "update" else counters[3]) == 5
+    assert sum(name.startswith("Again") for _, name in leads) == (6 if duplicates == "update" else 1)  # + row 44
