@@ -341,7 +341,8 @@ def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
         idle, busy, samples = bench_stall(window, engine, 20, args.stall_seconds, mode)
         print(f"{'GUI stall, 20 jobs reporting':<28} longest {busy:6.1f} ms  idle longest {idle:5.1f} ms  "
               f"stall/aim {busy / STALL_AIM_MS:5.2f}  (worker {mode}; GUI thread's own work in that gap "
-              f"{ui_stall.GUI_WORK[-1]:.1f} ms; chart samples taken: {samples})")
+              f"{ui_stall.GUI_WORK[-1]:.1f} ms, waiting for a core {ui_stall.GUI_QUEUED[-1]:.1f} ms; "
+              f"chart samples taken: {samples})")
         print(f"{'':<28} garbage collection, idle: {ui_stall.GAP_NOTES[-2]}")
         print(f"{'':<28} garbage collection, busy: {ui_stall.GAP_NOTES[-1]}")
     if args.explain:

@@ -45,10 +45,10 @@ def gaps_ms(seconds: float) -> float:
     the gap it waited: for the interpreter lock, or for a core on a loaded machine), and, in
     GAP_NOTES, the garbage collections inside it (--why: every thread's stack at each gap
     over the limit, dumped by faulthandler's own C thread, which needs no interpreter lock)."""
-    stamps: list[tuple[float, float]] = []
+    stamps: list[tuple[float, float, float]] = []
 
     def tick() -> None:
-        stamps.append((time.perf_counter(), time.thread_time()))
+        stamps.append((time.perf_counter(), time.thread_time(), queued_s()))
         if WHY_MS:
             faulthandler.dump_traceback_later(WHY_MS / 1000, file=WHY_FILE)
 
@@ -65,8 +65,11 @@ def gaps_ms(seconds: float) -> float:
     timer.stop()
     if WHY_MS:
         faulthandler.cancel_dump_traceback_later()
-    wall, cpu, at = max(((b[0] - a[0]), (b[1] - a[1]), a[0]) for a, b in zip(stamps, stamps[1:], strict=False))
+    STAMPS[:] = stamps
+    wall, cpu, queued, at = max(((b[0] - a[0]), (b[1] - a[1]), (b[2] - a[2]), a[0])
+                                for a, b in zip(stamps, stamps[1:], strict=False))
     GUI_WORK.append(cpu * 1000)
+    GUI_QUEUED.append(queued * 1000)
     window = GC_EVENTS[collections_before:]
     inside = [e for e in window if at <= e[0] <= at + wall]
     longest = max((e[1] for e in window), default=0.0)
@@ -77,11 +80,23 @@ def gaps_ms(seconds: float) -> float:
 
 
 GUI_WORK: list[float] = []
+STAMPS: list[tuple[float, float, float]] = []  # the last window's ticks: (wall, thread CPU, queued) seconds
+GUI_QUEUED: list[float] = []  # of the longest gap, the time the GUI thread was ready but had no core
 GAP_NOTES: list[str] = []
 GC_EVENTS: list[tuple[float, float, int, str]] = []  # (start, ms, generation, thread) of every collection
 WHY_MS = 0.0
 WHY_FILE = sys.stderr
 _gc_started = threading.local()
+
+
+def queued_s() -> float:
+    """Seconds this thread has spent ready to run but waiting for a core (Linux schedstat;
+    0 elsewhere): what of a gap the machine's load took, not the interpreter lock."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _time_collection(phase: str, info: dict[str, int]) -> None:

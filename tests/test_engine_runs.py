@@ -228,3 +228,42 @@ def test_a_worker_is_ready_once_it_has_worked_off_the_queue(engine):
     assert seen_while_running == [False], "not ready while it still had work"
     assert worker.ready.is_set()
     assert runs.get_run(engine, first).status is RunStatus.COMPLETED
+
+
+def test_the_workers_of_a_process_share_one_heartbeat_that_beats_for_every_run(engine):
+    """One statement a beat for all of a process's runs (twenty workers wrote 40 a second):
+    each run's stamp moves, a cancel reaches only its own run, and the last worker to hand
+    the heartbeat back stops it."""
+    from app.engine.context import JobContext
+    from app.engine.executor import release_heartbeat, shared_heartbeat
+    from app.engine.registry import get_job_type
+
+    contexts = []
+    for worker in ("w1", "w2"):
+        runs.enqueue(engine, "retention_cleanup", {})
+        record = runs.claim(engine, worker)
+        assert record is not None
+        job = get_job_type(record.type)
+        contexts.append(JobContext(engine, record, job, job.parse_options(record.params), worker))
+    with engine.begin() as conn:
+        conn.execute(tables.job_runs.update().values(heartbeat_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    first, second = shared_heartbeat(engine), shared_heartbeat(engine)
+    assert first is second and first.is_alive()
+    try:
+        for ctx in contexts:
+            first.watch(ctx)
+        assert runs.request_cancel(engine, contexts[1].run_id) is RunStatus.STARTED
+        first.beat()
+        stamps = [runs.get_run(engine, ctx.run_id).heartbeat_at for ctx in contexts]
+        assert all(stamp is not None and stamp.year > 2020 for stamp in stamps)
+        assert not contexts[0].should_stop() and contexts[1].cancel_event.is_set()
+    finally:
+        release_heartbeat(first)
+        assert first.is_alive(), "one worker still uses it"
+        release_heartbeat(second)
+    assert not first.is_alive()
+    again = shared_heartbeat(engine)
+    try:
+        assert again is not first and again.is_alive(), "a stopped heartbeat is not handed out again"
+    finally:
+        release_heartbeat(again)

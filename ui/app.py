@@ -51,7 +51,9 @@ def build_window(console: Console) -> MainWindow:
     if not app.property("batchdesk-follows-scheme"):  # once per process, however many windows
         app.setProperty("batchdesk-follows-scheme", True)
         app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
-    return MainWindow(console)
+    window = MainWindow(console)
+    collector.freeze()  # a full collection walks only what comes later (90 ms -> see collector.py)
+    return window
 
 
 def run_console(db: str | None, screenshot_dir: str | None) -> int:

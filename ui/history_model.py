@@ -61,7 +61,6 @@ COL = {c.key: i for i, c in enumerate(COLUMNS)}
 ALIGN = [c.align | Qt.AlignmentFlag.AlignVCenter for c in COLUMNS]
 HANDLED_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
                            RUN_ROLE, ID_ROLE})
-LIVE_COLUMNS = ("progress", "created", "updated", "skipped", "failed", "errors_count", "duration")
 
 
 def display(run: RunRecord, key: str) -> str:
@@ -112,6 +111,7 @@ class HistoryModel(QAbstractTableModel):
         self._pending: set[int] = set()
         self._snapshots: dict[int, ProgressSnapshot] = {}
         self._cells: dict[int, tuple[str, ...]] = {}  # run id -> its row's text, made once per change
+        self._stale: dict[int, tuple[str, ...] | None] = {}  # re-read runs -> their text as shown
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_MS)
@@ -142,15 +142,8 @@ class HistoryModel(QAbstractTableModel):
         if run_id is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
         if role == Qt.ItemDataRole.DisplayRole:
-            cells = self._cells.get(run_id)
-            if cells is None:
-                run = self.record(run_id)
-                if run is None:
-                    return None
-                if len(self._cells) > MAX_CELLS:
-                    self._cells.clear()
-                cells = self._cells[run_id] = tuple(display(run, c.key) for c in COLUMNS)
-            return cells[index.column()]
+            cells = self._row_text(run_id)
+            return None if cells is None else cells[index.column()]
         run = self.record(run_id)
         if run is None:
             return None
@@ -184,6 +177,17 @@ class HistoryModel(QAbstractTableModel):
             return replace(run, total=snap.total, processed=snap.processed, created=snap.created, updated=snap.updated,
                            skipped=snap.skipped, failed=snap.failed, errors_count=snap.errors_count)
         return run
+
+    def _row_text(self, run_id: int) -> tuple[str, ...] | None:
+        cells = self._cells.get(run_id)
+        if cells is None:
+            run = self.record(run_id)
+            if run is None:
+                return None
+            if len(self._cells) > MAX_CELLS:
+                self._cells.clear()
+            cells = self._cells[run_id] = tuple(display(run, c.key) for c in COLUMNS)
+        return cells
 
     def row_of(self, run_id: int) -> int | None:
         return self._row_of.get(run_id)
@@ -381,9 +385,13 @@ class HistoryModel(QAbstractTableModel):
         self._pages_bg.submit(lambda: api.fetch_runs(engine, known), self._runs_arrived)
 
     def _runs_arrived(self, found: dict[int, RunRecord]) -> None:
+        shown = {run_id: self._cells.get(run_id) for run_id in found}
         self._set_records(found)
-        for run_id in found:
-            self._emit_row(run_id)
+        if self._snapshots:  # runs are live here: the next sample (at most 200 ms) repaints these too
+            for run_id, cells in shown.items():
+                self._stale.setdefault(run_id, cells)
+        else:
+            self._repaint(shown)
 
     def _set_records(self, found: dict[int, RunRecord]) -> None:
         self._records.update(found)
@@ -393,15 +401,25 @@ class HistoryModel(QAbstractTableModel):
     def apply_snapshots(self, snaps: dict[int, ProgressSnapshot]) -> None:
         changed = {i for i in set(snaps) | set(self._snapshots) if snaps.get(i) != self._snapshots.get(i)}
         self._snapshots = snaps
+        shown, self._stale = self._stale, {}
         for run_id in changed:
-            self._cells.pop(run_id, None)
-        live = [COL[k] for k in LIVE_COLUMNS]
-        for run_id in changed:
-            row = self._row_of.get(run_id)
-            if row is not None:
-                self.dataChanged.emit(self.index(row, min(live)), self.index(row, max(live)))
+            shown.setdefault(run_id, self._cells.pop(run_id, None))
+        self._repaint(shown)
 
-    def _emit_row(self, run_id: int) -> None:
-        row = self._row_of.get(run_id)
-        if row is not None:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+    def _repaint(self, shown: dict[int, tuple[str, ...] | None]) -> None:
+        """One dataChanged per sample over just the cells whose text changed (run id -> the
+        text its row showed): a live row changes a few counters, and the table's repaint was
+        the GUI thread's dearest work while 20 jobs reported (bench/README.md, session 6)."""
+        rows: list[int] = []
+        columns: list[int] = []
+        for run_id, before in shown.items():
+            row = self._row_of.get(run_id)
+            after = self._row_text(run_id) if row is not None else None
+            if row is None or after is None:
+                continue
+            changed = [i for i, text in enumerate(after) if before is None or before[i] != text]
+            if changed:
+                rows.append(row)
+                columns += (changed[0], changed[-1])
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), min(columns)), self.index(max(rows), max(columns)))

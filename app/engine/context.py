@@ -10,6 +10,7 @@ are written only there, so a resumed run never records a row twice.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -88,7 +89,10 @@ class JobContext:
         self._row_errors: list[dict[str, Any]] = []
         self._dirty = True
         self._started = time.monotonic()
-        self._last_flush = self._started  # a job that ends quickly is written once, by finish
+        # a job that ends quickly is written once, by finish; the others' first write comes after
+        # one to two intervals, so runs started together (twenty workers taking a queue) do not
+        # write, notify and take the interpreter lock at the same moments every interval
+        self._last_flush = self._started + random.uniform(0.0, flush_interval)
         self.cancel_event = threading.Event()
         self.lost_event = threading.Event()
         self.result: dict[str, Any] = {}

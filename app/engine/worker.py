@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from app.engine import notify, pg_queue
 from app.engine.context import JobContext
-from app.engine.executor import Heartbeat, execute_and_claim
+from app.engine.executor import Heartbeat, execute_and_claim, release_heartbeat, shared_heartbeat
 from app.engine.records import RunRecord
 from app.engine.recovery import LEASE_SECONDS, recover_orphans
 from app.engine.runs import claim, release
@@ -47,7 +47,7 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.current: JobContext | None = None
         self._last_recovery = 0.0
-        self._heartbeat: Heartbeat | None = None  # one for the loop's life; run_once alone starts its own
+        self._heartbeat: Heartbeat | None = None  # the process's, for the loop's life; run_once alone starts its own
         self._next: RunRecord | None = None  # claimed by the last finish, to run next
         # set once the loop is connected and has looked for work: from then on an idle worker
         # costs its process next to nothing (the console waits on it before measuring)
@@ -85,13 +85,12 @@ class Worker:
     def loop(self, *, until_empty: bool = False, idle_timeout: float = 1.0) -> None:
         """Work until stopped (or, with until_empty, until no run is pending)."""
         waiter = QueueWaiter(self.engine, self.stop_event)
-        self._heartbeat = Heartbeat(self.engine)
-        self._heartbeat.start()
+        self._heartbeat = shared_heartbeat(self.engine)
         try:
             with pg_queue.dedicated(self.engine):
                 self._work(waiter, until_empty, idle_timeout)
         finally:
-            self._heartbeat.stop()
+            release_heartbeat(self._heartbeat)
             self._heartbeat = None
             self._hand_back()
             notify.flush(self.engine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 
 from app.engine import history
@@ -123,3 +125,36 @@ def test_a_sort_keeps_the_count_that_is_on_its_way(make_window, console_engine, 
     assert len(resets) == 1  # the filter's; the sort kept the rows
     values = [r.created for r in shown_runs(page)]
     assert values == sorted(values, reverse=True)
+
+
+def test_a_live_sample_repaints_only_the_cells_whose_text_changed(make_window, console_engine, qtbot) -> None:
+    """20 jobs report 5 times a second: a sample repaints the few counters it moved, in one
+    dataChanged, and a sample that moved nothing repaints nothing."""
+    from sqlalchemy import func, select, update
+
+    from app.db import tables
+    from app.engine.context import ProgressSnapshot
+
+    runs = tables.job_runs
+    with console_engine.begin() as conn:
+        run_id = conn.execute(select(func.max(runs.c.id))).scalar_one()
+        conn.execute(update(runs).where(runs.c.id == run_id).values(status=RunStatus.STARTED.value, total=1000,
+                                                                     processed=400, created=400, finished_at=None))
+    window = make_window()
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    model = page.model
+    qtbot.waitUntil(lambda: model.row_of(run_id) == 0 and model.record(run_id) is not None)
+    run = model.record(run_id)
+    assert run is not None and run.status is RunStatus.STARTED
+    changes: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(lambda first, last, *_: changes.append((first.row(), first.column(), last.row(), last.column())))
+    snap = ProgressSnapshot(run_id=run_id, total=1000, processed=450, created=450, updated=run.updated,
+                            skipped=run.skipped, failed=run.failed, errors_count=run.errors_count, elapsed=2.0,
+                            cancel_requested=False)
+    model.apply_snapshots({run_id: snap})
+    assert changes == [(0, COL["progress"], 0, COL["created"])]
+    assert model.index(0, COL["created"]).data() == "450"
+    changes.clear()
+    model.apply_snapshots({run_id: replace(snap, elapsed=2.2)})
+    assert changes == [], "the same counters repaint nothing"

@@ -19,13 +19,17 @@ COUNTER_SERIES = (("processed", "started"), ("created", "completed"), ("updated"
 MAX_SAMPLES = 2000
 NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 MARGIN = 0.015  # below zero, so the axes' 0 labels are drawn
-REDRAW_MS = 400  # a live chart redraws at most this often: its samples keep coming at full rate
-# a live chart draws this long after the sample that asked: never in the same event-loop turn
-# (and so the same paint) as the history table and summary that the sample updated
-OFFSET_MS = 90
-# and the throughput chart this long after the counters chart: both share the time axis, so
-# when it steps both axes are laid out and repainted, the dearest paint of a live redraw
-STAGGER_MS = 60
+REDRAW_MS = 400  # a live chart redraws about this often: its samples keep coming at full rate
+# a live chart draws this long after the sample that asked: half the console's sample period
+# (ui/console.py, 5 Hz), midway between two repaints of the history table and summary that the
+# samples update, so never in the same paint as them (timed from the sample, on a precise timer:
+# timed from the last draw, the coarse timers' slack drifted it onto the samples)
+OFFSET_MS = 100
+SLACK_MS = 50  # a sample this much early still schedules the next draw
+# and the throughput chart one sample period after the counters chart, at the next midway:
+# both share the time axis, so when it steps both axes are laid out and repainted, the
+# dearest paint of a live redraw
+STAGGER_MS = 200
 
 
 def nice_ceiling(value: float) -> float:
@@ -46,9 +50,12 @@ class RunCharts(QWidget):
         self._drawn_at = 0.0
         self._later = QTimer(self)
         self._later.setSingleShot(True)
+        self._later.setTimerType(Qt.TimerType.PreciseTimer)
+        self._later.setInterval(OFFSET_MS)
         self._later.timeout.connect(lambda: self._redraw(stagger=True))
         self._rates_later = QTimer(self)
         self._rates_later.setSingleShot(True)
+        self._rates_later.setTimerType(Qt.TimerType.PreciseTimer)
         self._rates_later.setInterval(STAGGER_MS)
         self._rates_later.timeout.connect(self._redraw_rates)
         self.rate_plot = pg.PlotWidget()
@@ -68,6 +75,10 @@ class RunCharts(QWidget):
                 # it: cached as a pixmap, it is redrawn only when its range steps (a live
                 # redraw and paint: 9 ms -> 2 ms of GUI thread, p50)
                 item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                # ticks and grid lines of two levels, not three: the faint third grid (five
+                # lines between two minor ones) made an axis step a third dearer to lay out and
+                # draw (the live charts' dearest paint: 8-13 -> 5-8 ms of GUI thread, bench)
+                item.getAxis(axis).setStyle(maxTickLevel=1)
             plot.setMinimumHeight(120)
             item.disableAutoRange()
             item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
@@ -139,14 +150,13 @@ class RunCharts(QWidget):
         self._redraw()
 
     def _schedule(self) -> None:
-        """A live sample: draw at most every REDRAW_MS and OFFSET_MS after the sample, so the
-        GUI thread's longest stall is the dearer of the two paints, not their sum (measured
-        with bench/ui.py). The first samples draw at once."""
+        """A live sample: draw OFFSET_MS after it, about every REDRAW_MS (every other sample
+        at 5 Hz), so the GUI thread's longest stall is the dearest of the paints, not their sum
+        (measured with bench/ui.py). The first samples draw at once."""
         if len(self.samples) <= 2:
             self._redraw()
-        elif not self._later.isActive():
-            since_ms = (time.monotonic() - self._drawn_at) * 1000
-            self._later.start(int(max(OFFSET_MS, REDRAW_MS - since_ms)) + 1)
+        elif not self._later.isActive() and (time.monotonic() - self._drawn_at) * 1000 >= REDRAW_MS - OFFSET_MS - SLACK_MS:
+            self._later.start()
 
     def _redraw(self, stagger: bool = False) -> None:
         """Draw now when on screen; a hidden chart only remembers to (the GUI thread's time
