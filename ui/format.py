@@ -18,10 +18,16 @@ def local_time(value: dt.datetime | None, seconds: bool = True) -> str:
 
 
 def duration(value: dt.timedelta | float | None) -> str:
+    """"45s", "3m 07s", "2h 05m 09s"; from a day on, days, hours and minutes ("8d 19h 03m"):
+    seconds mean nothing there, and "211h" has to be divided in one's head."""
     if value is None:
         return ""
     seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
     seconds = max(0, int(round(seconds)))
+    days, rest = divmod(seconds, 86400)
+    if days:
+        hours, rest = divmod(rest, 3600)
+        return f"{days}d {hours}h {rest // 60:02d}m"
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -12,6 +12,9 @@ from app.engine.status import RunStatus
 from ui import format as fmt
 from ui.detail.charts import RunCharts
 
+# How the times line names a run's end: a failed or cancelled run did not "complete".
+ENDED = {RunStatus.COMPLETED: "completed", RunStatus.WARNING: "finished", RunStatus.FAILED: "failed",
+         RunStatus.STOPPED: "cancelled"}
 COUNTERS = (("total", "Total"), ("processed", "Processed"), ("created", "Created"), ("updated", "Updated"),
             ("skipped", "Skipped"), ("failed", "Failed"), ("errors_count", "Errors"))
 
@@ -109,7 +112,7 @@ class SummaryTab(QWidget):
         if run.started_at:
             parts.append(f"started {fmt.local_time(run.started_at)}")
         if run.finished_at:
-            parts.append(f"completed {fmt.local_time(run.finished_at)}")
+            parts.append(f"{ENDED.get(run.status, 'finished')} {fmt.local_time(run.finished_at)}")
         if run.duration is not None:
             parts.append(f"duration {fmt.duration(run.duration)}")
         if run.worker:
