@@ -168,11 +168,16 @@ def test_an_empty_history_says_why_and_what_to_do(make_window, qtbot) -> None:
     page = window.show_page("batch_jobs")
     wait_loaded(qtbot, page)
     assert not page.empty.isVisible()
+    assert not page.filters.clear_button.isEnabled()  # nothing to clear yet
     qtbot.keyClicks(page.filters.text, "no-such-file-anywhere")
+    assert page.filters.clear_button.isEnabled()
     qtbot.waitUntil(lambda: page.model.total == 0 and page.empty.isVisible(), timeout=10000)
     assert "No runs match these filters" in page.empty.text()
     qtbot.mouseClick(page.filters.clear_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(page.model.total) and not page.empty.isVisible(), timeout=10000)
+    assert not page.filters.clear_button.isEnabled()
+    page.filters.status.setCurrentIndex(1)  # a box chosen is a filter too
+    assert page.filters.clear_button.isEnabled()
 
 
 def test_a_finished_runs_charts_fill_their_plots(qtbot) -> None:
