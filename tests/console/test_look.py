@@ -202,3 +202,36 @@ def test_a_finished_runs_charts_fill_their_plots(qtbot) -> None:
     charts.close()
     del charts
     gc.collect()  # pyqtgraph's cycles freed here, on the GUI thread (see ui/collector.py)
+
+
+def test_result_and_error_lines_read_on_both_palettes(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from ui.card import say
+    from ui.theme import TONES, apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    failed, passed = QLabel(), QLabel()
+    for label in (failed, passed):
+        qtbot.addWidget(label)
+        label.show()
+    say(failed, "✖ Failed: connection refused", False)
+    say(passed, "✔ Connected", True)
+
+    def colours() -> tuple[str, str]:
+        return (failed.palette().color(QPalette.ColorRole.WindowText).name(),
+                passed.palette().color(QPalette.ColorRole.WindowText).name())
+
+    monkeypatch.setenv("BATCHDESK_THEME", "light")
+    apply_theme(app)
+    assert colours() == (TONES["error"][0], TONES["ok"][0])
+    try:
+        monkeypatch.setenv("BATCHDESK_THEME", "dark")
+        apply_theme(app)
+        assert colours() == (TONES["error"][1], TONES["ok"][1])  # lighter: they read on the dark window
+    finally:
+        monkeypatch.setenv("BATCHDESK_THEME", "light")
+        apply_theme(app)
+    say(failed, "plain again")
+    assert failed.palette().color(QPalette.ColorRole.WindowText) == app.palette().color(QPalette.ColorRole.WindowText)

@@ -11,6 +11,7 @@ from app.engine.records import RunRecord
 from app.engine.status import RunStatus
 from ui import format as fmt
 from ui.detail.charts import RunCharts
+from ui.theme import set_tone
 
 # How the times line names a run's end: a failed or cancelled run did not "complete".
 ENDED = {RunStatus.COMPLETED: "completed", RunStatus.WARNING: "finished", RunStatus.FAILED: "failed",
@@ -71,7 +72,7 @@ class SummaryTab(QWidget):
         self.error = QLabel()
         self.error.setObjectName("summary-error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #dc2626;")
+        set_tone(self.error, "error")
         self.charts = RunCharts()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)

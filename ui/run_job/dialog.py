@@ -38,6 +38,7 @@ from ui.forms import EnginePickerSource, PickerSource, SchemaForm
 from ui.forms.spec import model_defaults
 from ui.run_job.job_picker import JobPicker
 from ui.screen_fit import fit_to_screen
+from ui.theme import set_tone
 from ui.thread_task import while_alive
 
 ALL_WORKSPACES = "All workspaces"
@@ -249,7 +250,7 @@ class RunJobDialog(QDialog):
             n = len(self.cards)
             self.status.setText(f"Queues {n} run{'s' if n > 1 else ''} for {where} on "
                                 f"{self.run_date.date().toString('yyyy-MM-dd')}.")
-        self.status.setStyleSheet("color: #d64541;" if problems else "")
+        set_tone(self.status, "error" if problems else "")
 
     # ------------------------------------------------------------------ run
     def run(self) -> None:
@@ -261,7 +262,7 @@ class RunJobDialog(QDialog):
         self._queuing = True
         self.run_button.setEnabled(False)
         self.status.setText("Queuing…")
-        self.status.setStyleSheet("")
+        set_tone(self.status, "")
         self.background.submit(lambda: launch(engine, requests, workspace_id=workspace_id, run_date=run_date),
                                while_alive(self, self._launched), while_alive(self, self._launch_failed))
 
@@ -275,4 +276,4 @@ class RunJobDialog(QDialog):
         self._update()
         message = str(exc) if isinstance(exc, (OptionsError, ValueError)) else f"Could not queue: {describe_error(exc)}"
         self.status.setText(message)
-        self.status.setStyleSheet("color: #d64541;")
+        set_tone(self.status, "error")
