@@ -44,3 +44,25 @@ def test_the_summary_names_how_a_run_ended(qtbot, status: RunStatus, word: str) 
     assert f"· {word} 2026-05-01" in times and "duration 1m 00s" in times
     if status is not RunStatus.COMPLETED:
         assert "completed" not in times  # a failed or cancelled run did not complete
+
+
+def test_the_summary_lists_a_runs_files_and_says_when_an_export_kept_none(qtbot) -> None:
+    from dataclasses import replace
+
+    from ui.detail.summary import SummaryTab
+
+    tab = SummaryTab()
+    qtbot.addWidget(tab)
+    export = replace(_run(RunStatus.COMPLETED), type="export", processed=9077)
+    tab.show_files(export, [{"id": 1, "kind": "export", "name": "leads-run401.xlsx", "size": 802_157,
+                             "expires_at": "2026-11-30T22:33:34"}])
+    assert tab.files.text() == "Export file: leads-run401.xlsx · Excel · 9,077 records · 783 KB · kept until 2026-11-30"
+    tab.show_files(export, [])  # Download is disabled: the summary says why
+    assert tab.files.text().startswith("Export file: none kept")
+    imported = _run(RunStatus.WARNING)
+    tab.show_files(imported, [{"id": 2, "kind": "source", "name": "in.csv", "size": 79, "expires_at": None},
+                              {"id": 3, "kind": "failed_records", "name": "in-failed-records.csv", "size": 219,
+                               "expires_at": "2026-12-23T22:33:35"}])
+    assert tab.files.text() == "Failed records: in-failed-records.csv · CSV · 219 bytes · kept until 2026-12-23"
+    tab.show_files(_run(RunStatus.COMPLETED), [])
+    assert tab.files.isHidden()
