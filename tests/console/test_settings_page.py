@@ -143,6 +143,7 @@ def test_without_a_keyring_the_page_says_so_and_saves_no_password(qtbot, make_wi
     card = page.database
     assert card.keyring.isVisible()
     assert "No keyring is available on this machine" in card.keyring.text()
+    assert "cannot be saved" in page.smtp.password.placeholderText()  # not "kept in the system keyring"
     retype(qtbot, card.url, "postgresql://batch@db.example/batchdesk")
     qtbot.keyClicks(card.password, "never-in-a-file")
     qtbot.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
