@@ -4,7 +4,7 @@ thread and says what happened."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.api import connection, secrets
@@ -39,6 +39,7 @@ class DatabaseCard(Card):
         self._testing = False
         self.body.addWidget(muted(f"In use now: {info.backend} · {info.url}"))
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)  # as the other cards' generated forms
         self.url = QLineEdit(saved_url(settings))
         self.url.setObjectName("db_url")
         self.url.setPlaceholderText("postgresql://user@db-host:5432/batchdesk")
