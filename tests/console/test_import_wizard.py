@@ -91,7 +91,8 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
 
     qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
     running = wizard.running
-    assert "into Leads" in running.plan.text() and "duplicates update" in running.plan.text()
+    assert running.plan.text() == ("Import fair_contacts_may.csv into Leads of "
+                                   f"{wizard.file.workspace.currentText()}: 5 of 6 columns mapped, duplicates updated.")
     with qtbot.waitSignal(running.run_ended, timeout=30000) as ended:
         qtbot.mouseClick(running.dry_button, Qt.MouseButton.LeftButton)
     dry_id, status = ended.args
