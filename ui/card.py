@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-OK_STYLE = "color: #15803d;"
-ERROR_STYLE = "color: #d64541;"
+from ui.theme import set_tone
 
 
 def muted(text: str = "", *, wrap: bool = True) -> QLabel:
@@ -19,7 +18,7 @@ def muted(text: str = "", *, wrap: bool = True) -> QLabel:
 def say(label: QLabel, text: str, ok: bool | None = None) -> None:
     """Show a result line: green when ok, red when not, plain when None."""
     label.setText(text)
-    label.setStyleSheet("" if ok is None else OK_STYLE if ok else ERROR_STYLE)
+    set_tone(label, "" if ok is None else "ok" if ok else "error")
     label.setVisible(bool(text))
 
 

@@ -4,7 +4,7 @@ with the seed's `450/1000 — 45%` text."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.engine.records import RunRecord
@@ -24,12 +24,15 @@ def _background(painter: QPainter, option: QStyleOptionViewItem, index: Index) -
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
 
 
-def paint_chip(painter: QPainter, rect: QRectF, status: RunStatus, font_metrics: QFontMetrics) -> None:
+def paint_chip(painter: QPainter, rect: QRectF, status: RunStatus, font_metrics: QFontMetrics,
+               outline: QColor | None = None) -> None:
+    """`outline`: a ring in that colour, for a chip on the selected row, whose highlight is
+    the Processing chip's own blue (it vanished there, leaving white text on blue)."""
     label = status.label
     width = font_metrics.horizontalAdvance(label) + 18
     height = min(rect.height() - 6, font_metrics.height() + 6)
     chip = QRectF(rect.left() + 6, rect.center().y() - height / 2, min(width, rect.width() - 12), height)
-    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setPen(QPen(outline, 1.5) if outline is not None else Qt.PenStyle.NoPen)
     painter.setBrush(status_color(status.value))
     painter.drawRoundedRect(chip, height / 2, height / 2)
     painter.setPen(QColor("#ffffff"))
@@ -48,7 +51,9 @@ class StatusChipDelegate(QStyledItemDelegate):
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         font.setBold(True)
         painter.setFont(font)
-        paint_chip(painter, QRectF(option.rect), run.status, QFontMetrics(font))
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        outline = option.palette.color(QPalette.ColorRole.HighlightedText) if selected else None
+        paint_chip(painter, QRectF(option.rect), run.status, QFontMetrics(font), outline)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
@@ -74,18 +79,21 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(option.rect).adjusted(6, 5, -6, -5)
         palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if percent is not None:
-            painter.setPen(Qt.PenStyle.NoPen)
+            # on the selected row the track gets a ring: a running run's blue fill is the highlight's own blue
+            ring = palette.color(QPalette.ColorRole.HighlightedText)
+            painter.setPen(QPen(ring, 1) if selected else Qt.PenStyle.NoPen)
             track = palette.color(QPalette.ColorRole.Mid)
             track.setAlpha(70)
             painter.setBrush(track)
             painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(Qt.PenStyle.NoPen)
             fill = status_color(run.status.value if run.status is not RunStatus.PENDING else "started")
             fill.setAlpha(110 if run.status.finished else 200)
             done = QRectF(rect.left(), rect.top(), rect.width() * percent / 100.0, rect.height())
             painter.setBrush(fill)
             painter.drawRoundedRect(done, 4, 4)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.setPen(palette.color(role))
         painter.drawText(rect.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignCenter, text)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.api.history import type_title
 
-__all__ = ["local_time", "duration", "count", "about", "type_title", "eta"]
+__all__ = ["local_time", "duration", "count", "about", "type_title", "eta", "size"]
 
 
 def local_time(value: dt.datetime | None, seconds: bool = True) -> str:
@@ -18,10 +18,16 @@ def local_time(value: dt.datetime | None, seconds: bool = True) -> str:
 
 
 def duration(value: dt.timedelta | float | None) -> str:
+    """"45s", "3m 07s", "2h 05m 09s"; from a day on, days, hours and minutes ("8d 19h 03m"):
+    seconds mean nothing there, and "211h" has to be divided in one's head."""
     if value is None:
         return ""
     seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
     seconds = max(0, int(round(seconds)))
+    days, rest = divmod(seconds, 86400)
+    if days:
+        hours, rest = divmod(rest, 3600)
+        return f"{days}d {hours}h {rest // 60:02d}m"
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -46,3 +52,17 @@ def about(value: int) -> str:
 
 def eta(seconds: float | None) -> str:
     return "" if seconds is None else f"about {duration(seconds)} left"
+
+
+
+def size(value: int) -> str:
+    """A file size as people say it: "219 bytes", "783 KB", "12.4 MB" (1 KB = 1,024 bytes)."""
+    if value < 1024:
+        return f"{value:,} byte" + ("" if value == 1 else "s")
+    amount, unit = value / 1024, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if amount < 1024:
+            break
+        amount, unit = amount / 1024, bigger
+    digits = 0 if unit == "KB" or amount >= 100 else 1
+    return f"{amount:,.{digits}f} {unit}"

@@ -120,7 +120,11 @@ class FilterBar(QWidget):
         for box in (self.type, self.status, self.module, self.user, self.workspace):
             box.currentIndexChanged.connect(self._emit)
         self.dates.currentIndexChanged.connect(self._dates_changed)
+        self.text.textChanged.connect(self._update_clear)
+        for box in (self.type, self.status, self.module, self.user, self.workspace, self.dates):
+            box.currentIndexChanged.connect(self._update_clear)
         self._quiet = False
+        self._update_clear()
 
     # ------------------------------------------------------------ choices
     def set_choices(self, choices: FilterChoices) -> None:
@@ -178,6 +182,15 @@ class FilterBar(QWidget):
         if not self._quiet:
             self._text_timer.stop()
             self.changed.emit(self.run_filter())
+
+    def is_filtered(self) -> bool:
+        """Anything typed or chosen: the history shown is not the whole of it."""
+        boxes = (self.type, self.status, self.module, self.user, self.workspace, self.dates)
+        return bool(self.text.text().strip()) or any(box.currentIndex() > 0 for box in boxes)
+
+    def _update_clear(self) -> None:
+        """Clear is enabled only when there is something to clear."""
+        self.clear_button.setEnabled(self.is_filtered())
 
     def clear(self) -> None:
         self._quiet = True

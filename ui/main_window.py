@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         side = QFrame()
         side.setObjectName("SidebarPanel")
         side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setContentsMargins(0, 0, 1, 0)  # the panel's right border (the divider) stays uncovered
         side_layout.setSpacing(0)
         title = QLabel("Batchdesk")
         title.setObjectName("AppTitle")

@@ -80,15 +80,25 @@ def test_typed_values_are_read_as_the_model_expects(qtbot, tmp_path: Path) -> No
     qtbot.keyClick(since.edit, Qt.Key.Key_Down)  # type: ignore[attr-defined]
 
     where = form.editors["where"]
+    # Add wants something typed, Remove a selected entry
+    assert not where.add_button.isEnabled() and not where.remove_button.isEnabled()  # type: ignore[attr-defined]
     qtbot.keyClicks(where.entry, "status=new")  # type: ignore[attr-defined]
+    assert where.add_button.isEnabled()  # type: ignore[attr-defined]
     qtbot.keyClick(where.entry, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    assert not where.add_button.isEnabled() and not where.remove_button.isEnabled()  # type: ignore[attr-defined]
+    where.list.setCurrentRow(0)  # type: ignore[attr-defined]
+    assert where.remove_button.isEnabled()  # type: ignore[attr-defined]
+    where.list.clearSelection()  # type: ignore[attr-defined]
     qtbot.keyClicks(where.entry, "score>=50")  # type: ignore[attr-defined]
     qtbot.mouseClick(where.add_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
 
     source = tmp_path / "in.csv"
     source.write_text("a\n1\n", encoding="utf-8")
     qtbot.keyClicks(form.editors["source"].line, str(source))  # type: ignore[attr-defined]
-    form.editors["set_fields"].add_row("status", "qualified")  # type: ignore[attr-defined]
+    set_fields = form.editors["set_fields"]
+    assert not set_fields.remove_button.isEnabled()  # type: ignore[attr-defined]  # no row to remove
+    set_fields.add_row("status", "qualified")  # type: ignore[attr-defined]
+    assert set_fields.remove_button.isEnabled()  # type: ignore[attr-defined]
 
     values = form.values()
     assert values["limit"] == 7

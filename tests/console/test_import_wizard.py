@@ -91,12 +91,14 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
 
     qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
     running = wizard.running
-    assert "into Leads" in running.plan.text() and "duplicates update" in running.plan.text()
+    assert running.plan.text() == ("Import fair_contacts_may.csv into Leads of "
+                                   f"{wizard.file.workspace.currentText()}: 5 of 6 columns mapped, duplicates updated.")
     with qtbot.waitSignal(running.run_ended, timeout=30000) as ended:
         qtbot.mouseClick(running.dry_button, Qt.MouseButton.LeftButton)
     dry_id, status = ended.args
     assert status == "warning"
-    assert "3 would be created, 0 updated, 0 skipped, 1 failed" in running.headline.text()
+    assert f"Dry run #{dry_id} finished with warnings: 3 would be created, 0 updated, 0 skipped, 1 failed." \
+        in running.headline.text()
     qtbot.waitUntil(lambda: running.errors.isVisible() and running.errors.rowCount() == 1)
     assert running.errors.item(0, 0).text() == "4"
     assert running.errors.item(0, 2).text() == "Email field invalid: 'not-an-email'"
@@ -107,7 +109,8 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
         qtbot.mouseClick(running.run_button, Qt.MouseButton.LeftButton)
     run_id, status = ended.args
     assert status == "warning" and run_id != dry_id
-    assert "3 were created" in running.headline.text()
+    assert f"Import #{run_id} finished with warnings: 3 created, 0 updated, 0 skipped, 1 failed." \
+        in running.headline.text()
     assert leads_with(console_engine, "fair.example") == [
         ("ines.quinn@fair.example", "Berlin"), ("jonas.rossi@fair.example", "Turin"),
         ("luis.tanaka@fair.example", "Osaka")]

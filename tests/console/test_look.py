@@ -168,11 +168,16 @@ def test_an_empty_history_says_why_and_what_to_do(make_window, qtbot) -> None:
     page = window.show_page("batch_jobs")
     wait_loaded(qtbot, page)
     assert not page.empty.isVisible()
+    assert not page.filters.clear_button.isEnabled()  # nothing to clear yet
     qtbot.keyClicks(page.filters.text, "no-such-file-anywhere")
+    assert page.filters.clear_button.isEnabled()
     qtbot.waitUntil(lambda: page.model.total == 0 and page.empty.isVisible(), timeout=10000)
     assert "No runs match these filters" in page.empty.text()
     qtbot.mouseClick(page.filters.clear_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(page.model.total) and not page.empty.isVisible(), timeout=10000)
+    assert not page.filters.clear_button.isEnabled()
+    page.filters.status.setCurrentIndex(1)  # a box chosen is a filter too
+    assert page.filters.clear_button.isEnabled()
 
 
 def test_a_finished_runs_charts_fill_their_plots(qtbot) -> None:
@@ -197,3 +202,36 @@ def test_a_finished_runs_charts_fill_their_plots(qtbot) -> None:
     charts.close()
     del charts
     gc.collect()  # pyqtgraph's cycles freed here, on the GUI thread (see ui/collector.py)
+
+
+def test_result_and_error_lines_read_on_both_palettes(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from ui.card import say
+    from ui.theme import TONES, apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    failed, passed = QLabel(), QLabel()
+    for label in (failed, passed):
+        qtbot.addWidget(label)
+        label.show()
+    say(failed, "✖ Failed: connection refused", False)
+    say(passed, "✔ Connected", True)
+
+    def colours() -> tuple[str, str]:
+        return (failed.palette().color(QPalette.ColorRole.WindowText).name(),
+                passed.palette().color(QPalette.ColorRole.WindowText).name())
+
+    monkeypatch.setenv("BATCHDESK_THEME", "light")
+    apply_theme(app)
+    assert colours() == (TONES["error"][0], TONES["ok"][0])
+    try:
+        monkeypatch.setenv("BATCHDESK_THEME", "dark")
+        apply_theme(app)
+        assert colours() == (TONES["error"][1], TONES["ok"][1])  # lighter: they read on the dark window
+    finally:
+        monkeypatch.setenv("BATCHDESK_THEME", "light")
+        apply_theme(app)
+    say(failed, "plain again")
+    assert failed.palette().color(QPalette.ColorRole.WindowText) == app.palette().color(QPalette.ColorRole.WindowText)

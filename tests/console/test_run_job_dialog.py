@@ -106,11 +106,15 @@ def test_several_jobs_queue_together_and_global_jobs_ignore_the_workspace(qtbot,
                                                                           query_thread) -> None:
     dialog = open_dialog(qtbot, console_engine, query_thread, preselect=["retention_cleanup"])
     assert dialog.workspace_id() is None  # a global job starts on all workspaces
+    day = dialog.run_date.date().toString("yyyy-MM-dd")
+    assert dialog.status.text() == f"Queues 1 run for the whole system on {day}."
     check_job(qtbot, dialog, "rebuild_search_index")
     dialog.workspace.setFocus()
     qtbot.keyClick(dialog.workspace, Qt.Key.Key_Down)  # the first workspace: chosen by the admin
     assert dialog.workspace_id() is not None
-    assert "Queues 2 runs" in dialog.status.text()
+    # the status line says which run goes where
+    assert dialog.status.text() == (f"Queues 1 run for {dialog.workspace.currentText()} and 1 for the whole "
+                                    f"system on {day}.")
     with qtbot.waitSignal(dialog.queued) as queued:
         qtbot.keyClick(dialog.run_button, Qt.Key.Key_Space)
     first, second = (get_run(console_engine, i) for i in queued.args[0])

@@ -143,6 +143,7 @@ def test_without_a_keyring_the_page_says_so_and_saves_no_password(qtbot, make_wi
     card = page.database
     assert card.keyring.isVisible()
     assert "No keyring is available on this machine" in card.keyring.text()
+    assert "cannot be saved" in page.smtp.password.placeholderText()  # not "kept in the system keyring"
     retype(qtbot, card.url, "postgresql://batch@db.example/batchdesk")
     qtbot.keyClicks(card.password, "never-in-a-file")
     qtbot.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
@@ -153,9 +154,12 @@ def test_without_a_keyring_the_page_says_so_and_saves_no_password(qtbot, make_wi
 def test_test_connection_reports_success_and_failure(qtbot, make_window, console_engine: Engine) -> None:
     _window, page = settings_page(qtbot, make_window)
     card = page.database
+    assert card.url.text() == "" and not card.test_button.isEnabled()  # nothing to test yet
     retype(qtbot, card.url, console_engine.url.render_as_string(hide_password=False))
+    assert card.test_button.isEnabled()
     qtbot.mouseClick(card.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: card.result.text().startswith("✔"), timeout=15000)
+    assert card.test_button.isEnabled()  # ready for the next test once the answer is in
     backend = "PostgreSQL" if console_engine.dialect.name == "postgresql" else "SQLite"
     assert f"Connected to {backend}" in card.result.text() and "schema up to date" in card.result.text()
     retype(qtbot, card.url, "postgresql://nobody@127.0.0.1:1/none")

@@ -127,7 +127,9 @@ class FailureRate(Chart):
         item.setTitle(f"Failure rate per {data.period.bucket_title}")
         if len(x):
             item.setXRange(data.starts[0], data.starts[-1] + size, padding=0.01)
-        item.setYRange(0, 100, padding=0.02)
+        # a little room past 0 and 100, so both get their tick label (a 100% point sat on the edge, unlabelled)
+        item.setYRange(-4, 106, padding=0)
+        item.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 25)]])
 
 
 class LiveThroughput(Chart):

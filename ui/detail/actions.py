@@ -29,7 +29,7 @@ def confirm_cancel(parent: QWidget, run_ids: list[int]) -> bool:
     box.setInformativeText("Records already processed stay in the system; only the remaining ones are skipped.")
     yes = box.addButton("Cancel Run" + ("s" if len(run_ids) > 1 else ""), QMessageBox.ButtonRole.DestructiveRole)
     yes.setObjectName("confirm-cancel-yes")
-    keep = box.addButton("Keep Running", QMessageBox.ButtonRole.RejectRole)
+    keep = box.addButton("Don't Cancel", QMessageBox.ButtonRole.RejectRole)  # a queued run is not "running"
     keep.setObjectName("confirm-cancel-no")
     box.setDefaultButton(keep)
     box.exec()

@@ -33,6 +33,11 @@ class ConfigView(QTreeWidget):
         self.clear()
         for key, value in config.items():
             self._add(self.invisibleRootItem(), key, value)
+        for row in range(self.topLevelItemCount()):  # the groups (Mapping, Options, Settings) stand out
+            group = self.topLevelItem(row)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
         self.expandAll()
 
     def _add(self, parent: QTreeWidgetItem, key: Any, value: Any) -> None:

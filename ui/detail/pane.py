@@ -174,6 +174,7 @@ class RunDetailPane(QWidget):
             bits.append(f"replay of #{run.replay_of}")
         self.subtitle.setText(" · ".join(bits))
         self.summary.show_run(run, self.snapshot if self.snapshot and self.snapshot.run_id == run_id else None)
+        self.summary.show_files(run, detail.artifacts)
         config = api.configuration(detail)
         if config != self._config:  # a live run changes its counters, rarely its configuration
             self._config = config

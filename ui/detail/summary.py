@@ -1,7 +1,10 @@
 """The Summary tab: status, progress with an estimated time remaining, the counters, the
-times, the error if it failed, and the live charts."""
+times, the run's files, the error if it failed, and the live charts."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
@@ -11,7 +14,13 @@ from app.engine.records import RunRecord
 from app.engine.status import RunStatus
 from ui import format as fmt
 from ui.detail.charts import RunCharts
+from ui.theme import set_tone
 
+# How the times line names a run's end: a failed or cancelled run did not "complete".
+ENDED = {RunStatus.COMPLETED: "completed", RunStatus.WARNING: "finished", RunStatus.FAILED: "failed",
+         RunStatus.STOPPED: "cancelled"}
+FILE_KINDS = {"export": "Export file", "failed_records": "Failed records", "error_report": "Error report"}
+FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".tsv": "TSV"}
 COUNTERS = (("total", "Total"), ("processed", "Processed"), ("created", "Created"), ("updated", "Updated"),
             ("skipped", "Skipped"), ("failed", "Failed"), ("errors_count", "Errors"))
 
@@ -65,10 +74,13 @@ class SummaryTab(QWidget):
         self.times = QLabel()
         self.times.setObjectName("summary-times")
         self.times.setWordWrap(True)
+        self.files = QLabel()
+        self.files.setObjectName("summary-files")
+        self.files.setWordWrap(True)
         self.error = QLabel()
         self.error.setObjectName("summary-error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #dc2626;")
+        set_tone(self.error, "error")
         self.charts = RunCharts()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -77,6 +89,7 @@ class SummaryTab(QWidget):
         layout.addWidget(self.eta)
         layout.addLayout(cards)
         layout.addWidget(self.times)
+        layout.addWidget(self.files)
         layout.addWidget(self.error)
         layout.addWidget(self.charts, 1)
 
@@ -109,7 +122,7 @@ class SummaryTab(QWidget):
         if run.started_at:
             parts.append(f"started {fmt.local_time(run.started_at)}")
         if run.finished_at:
-            parts.append(f"completed {fmt.local_time(run.finished_at)}")
+            parts.append(f"{ENDED.get(run.status, 'finished')} {fmt.local_time(run.finished_at)}")
         if run.duration is not None:
             parts.append(f"duration {fmt.duration(run.duration)}")
         if run.worker:
@@ -124,6 +137,27 @@ class SummaryTab(QWidget):
                                              ("processed", "created", "updated", "skipped", "failed")})
         elif run.status.finished:
             self.charts.show_finished(run)
+
+    def show_files(self, run: RunRecord, artifacts: list[dict[str, Any]]) -> None:
+        """The run's files, as the seed's export tracking lists them (format, record count, size)
+        and how long each is kept; a finished export without its file says why Download is off."""
+        lines = []
+        for artifact in artifacts:
+            title = FILE_KINDS.get(str(artifact["kind"]))
+            if title is None:
+                continue
+            name = str(artifact["name"])
+            bits = [name, FORMATS.get(Path(name).suffix.lower(), "")]
+            if artifact["kind"] == "export" and run.processed is not None:
+                bits.append(f"{run.processed:,} record" + ("" if run.processed == 1 else "s"))
+            bits.append(fmt.size(int(artifact["size"] or 0)))
+            if artifact.get("expires_at"):
+                bits.append(f"kept until {str(artifact['expires_at'])[:10]}")
+            lines.append(f"{title}: " + " · ".join(b for b in bits if b))
+        if run.type == "export" and run.status in (RunStatus.COMPLETED, RunStatus.WARNING) and not any(a["kind"] == "export" for a in artifacts):
+            lines.append("Export file: none kept (it expired, or the export wrote none)")
+        self.files.setText("\n".join(lines))
+        self.files.setVisible(bool(lines))
 
     def clear_samples(self) -> None:
         self.charts.reset()

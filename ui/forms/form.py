@@ -30,14 +30,13 @@ from ui.forms.editors import (
 from ui.forms.list_editors import MappingEditor, MultiChoiceEditor, TextListEditor
 from ui.forms.picker import PickerEditor, PickerSource
 from ui.forms.spec import FieldSpec, field_specs, model_defaults
+from ui.theme import set_tone
 
 EDITORS: dict[str, type[FieldEditor]] = {
     "bool": BoolEditor, "int": IntEditor, "number": NumberEditor, "choice": ChoiceEditor,
     "multichoice": MultiChoiceEditor, "date": DateEditor, "datetime": DateEditor, "text": TextEditor,
     "textlist": TextListEditor, "mapping": MappingEditor, "file": FileEditor, "json": JsonEditor,
 }
-ERROR_STYLE = "color: #d64541;"
-MUTED_STYLE = "color: palette(placeholder-text);"
 Validator = Callable[[dict[str, Any]], Any]
 
 
@@ -56,14 +55,14 @@ def error_text(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def small_label(text: str, style: str = "") -> QLabel:
+def small_label(text: str, tone: str = "muted") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     font = label.font()
     font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
     label.setFont(font)
-    label.setStyleSheet(style or MUTED_STYLE)
+    set_tone(label, tone)
     return label
 
 
@@ -92,7 +91,7 @@ class SchemaForm(QWidget):
         outer.addLayout(self.layout_)
         for spec in self.specs:
             self._add_row(spec, pickers)
-        self.form_error = small_label("", ERROR_STYLE)
+        self.form_error = small_label("", "error")
         self.form_error.hide()
         outer.addWidget(self.form_error)
         for name, value in (defaults or {}).items():
@@ -118,7 +117,7 @@ class SchemaForm(QWidget):
         column.addWidget(editor)
         if spec.description:
             column.addWidget(small_label(spec.description))
-        error = small_label("", ERROR_STYLE)
+        error = small_label("", "error")
         error.setObjectName(f"{spec.name}_error")
         error.hide()
         column.addWidget(error)
@@ -192,7 +191,7 @@ class SchemaForm(QWidget):
         for name, label in self.error_labels.items():
             pending = name in self.pending
             label.setText(errors[name] if pending else f"⚠ {errors[name]}" if name in errors else "")
-            label.setStyleSheet(MUTED_STYLE if pending else ERROR_STYLE)
+            set_tone(label, "muted" if pending else "error")
             label.setVisible(name in errors)
         self.form_error.setText(f"⚠ {errors['']}" if "" in errors else "")
         self.form_error.setVisible("" in errors)

@@ -92,11 +92,20 @@ class TextListEditor(FieldEditor):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
         _fit_rows(self.list, 3)
         self.list.itemChanged.connect(self.changed)
+        # Add only with something typed, Remove only with an entry selected
+        self.entry.textChanged.connect(self._update_buttons)
+        self.list.itemSelectionChanged.connect(self._update_buttons)
+        self.list.model().rowsRemoved.connect(self._update_buttons)
         column.addLayout(entry_row)
         column.addWidget(self.list)
         self._add(box, 1)
         self.setFocusProxy(self.entry)
         self.reset()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.add_button.setEnabled(bool(self.entry.text().strip()))
+        self.remove_button.setEnabled(bool(self.list.selectedItems()))
 
     def add_entry(self) -> None:
         text = self.entry.text().strip()
@@ -153,6 +162,10 @@ class MappingEditor(FieldEditor):
         add, remove = QPushButton("Add row"), QPushButton("Remove row")
         add.clicked.connect(lambda: self.add_row("", ""))
         remove.clicked.connect(self.remove_row)
+        self.remove_button = remove  # enabled while there is a row to remove
+        for signal in (self.table.model().rowsInserted, self.table.model().rowsRemoved):
+            signal.connect(lambda *_: remove.setEnabled(self.table.rowCount() > 0))
+        remove.setEnabled(False)
         buttons.addWidget(add)
         buttons.addWidget(remove)
         buttons.addStretch(1)

@@ -22,6 +22,7 @@ from app.api.pickers import Choice
 from ui.background import Background, Superseded
 from ui.forms.editors import FieldEditor, InputError, Pending
 from ui.forms.spec import FieldSpec
+from ui.theme import set_tone
 from ui.thread_task import while_alive
 
 SEARCH_DELAY_MS = 150
@@ -147,7 +148,7 @@ class PickerEditor(FieldEditor):
         text = f"⚠ {error}" if error else "Searching…" if self._pending else ""
         self.state.setText(text)
         self.state.setToolTip(error)
-        self.state.setStyleSheet("color: #d64541;" if error else "")
+        set_tone(self.state, "error" if error else "")
         self.state.setVisible(bool(text))
 
     # ------------------------------------------------------------ the list

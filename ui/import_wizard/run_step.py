@@ -32,6 +32,7 @@ from ui.theme import set_icon
 from ui.thread_task import ThreadTask, while_alive
 
 WATCH_MS = 300
+ENDED = {"completed": "completed", "warning": "finished with warnings", "failed": "failed", "stopped": "was cancelled"}
 FIRST_ERRORS = 10
 
 
@@ -183,11 +184,12 @@ class RunStep(QWidget):
         self.timer.stop()
         self.dry_button.setEnabled(True)
         self.run_button.setEnabled(True)
-        verb = "would be" if self.dry_run else "were"
-        counts = (f"{run.created:,} {verb} created, {run.updated:,} updated, {run.skipped:,} skipped, "
+        # "1 created" / "1 would be created": "were created" read "1 were created"
+        verb = " would be" if self.dry_run else ""
+        counts = (f"{run.created:,}{verb} created, {run.updated:,} updated, {run.skipped:,} skipped, "
                   f"{run.failed:,} failed")
         ok = run.status.value in ("completed", "warning")
-        say(self.headline, f"{what} #{run.id} {run.status.label.lower()}: {counts}."
+        say(self.headline, f"{what} #{run.id} {ENDED.get(run.status.value, run.status.label.lower())}: {counts}."
             + (f" {run.error}" if run.error else ""), ok if not run.failed else None)
         self.failed_button.setVisible(detail.artifact("failed_records") is not None)
         if detail.errors_total:

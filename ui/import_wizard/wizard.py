@@ -100,10 +100,13 @@ class ImportWizard(QDialog):
                 "workspace": self.file.workspace_id()}
 
     def plan(self) -> str:
-        mapped = sum(1 for v in self.mapping.mapping().values() if v)
+        mapping = self.mapping.mapping()
+        mapped = sum(1 for v in mapping.values() if v)
+        duplicates = {"skip": "skipped", "update": "updated"}.get(self.mapping.duplicate_mode(),
+                                                                 self.mapping.duplicate_mode())
         return (f"Import {Path(self.file.path.text()).name} into {MODULE_LABELS[self.file.module_key()]} of "
-                f"{self.file.workspace.currentText()}: {mapped} mapped columns, duplicates "
-                f"{self.mapping.duplicate_mode()}.")
+                f"{self.file.workspace.currentText()}: {mapped} of {len(mapping)} columns mapped, "
+                f"duplicates {duplicates}.")
 
     # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)

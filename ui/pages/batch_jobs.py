@@ -36,7 +36,7 @@ from ui.pages import PageSpec
 from ui.theme import set_icon
 
 SEARCHING_MS = 150  # a filter's count or first page still out after this: say so, not the last filter's count
-COLUMN_WIDTHS = {"id": 64, "type": 150, "module": 80, "file_name": 180, "status": 104, "progress": 180,
+COLUMN_WIDTHS = {"id": 76, "type": 150, "module": 80, "file_name": 180, "status": 104, "progress": 180,
                  "created": 70, "updated": 70, "skipped": 66, "failed": 60, "errors_count": 60,
                  "started_at": 145, "finished_at": 145, "duration": 80, "initiated_by": 120}
 

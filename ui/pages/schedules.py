@@ -185,9 +185,10 @@ class SchedulesPage(QScrollArea):
     def show_jobs(self, jobs: list[ScheduledJob]) -> None:
         next_run, ours = self.next_run()
         self.header.setText(
-            f"The daily pass asks each scheduled job which workspaces need it and skips the rest. "
-            f"{'This console runs the scheduler' if ours else 'This console’s scheduler is off; any running worker or console schedules'}"
-            f" — next pass {next_run:%Y-%m-%d %H:%M}.")
+            "The daily pass asks each scheduled job which workspaces need it and skips the rest. "
+            + (f"This console runs the scheduler: next pass {next_run:%Y-%m-%d %H:%M}." if ours else
+               f"This console’s scheduler is off: a running worker or another console makes the next pass, "
+               f"at {next_run:%Y-%m-%d %H:%M}."))
         for card in self.cards.values():
             card.setParent(None)
             card.deleteLater()

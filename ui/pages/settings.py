@@ -4,7 +4,7 @@ console shares (retention periods, SMTP and digest recipients)."""
 from __future__ import annotations
 
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.api import settings as admin
 from ui.console import Console
@@ -38,7 +38,11 @@ class SettingsPage(QScrollArea):
         self.columns.addLayout(right, 1)
         inner = QWidget()
         self.outer = QVBoxLayout(inner)
-        self.outer.setContentsMargins(18, 16, 18, 16)
+        self.outer.setContentsMargins(18, 14, 18, 16)  # as Schedules and Dashboard, title included
+        self.outer.setSpacing(12)
+        title = QLabel("Settings")
+        title.setObjectName("PaneTitle")
+        self.outer.addWidget(title)
         self.outer.addLayout(self.columns)
         self.setWidget(inner)
 

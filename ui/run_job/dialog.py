@@ -38,6 +38,7 @@ from ui.forms import EnginePickerSource, PickerSource, SchemaForm
 from ui.forms.spec import model_defaults
 from ui.run_job.job_picker import JobPicker
 from ui.screen_fit import fit_to_screen
+from ui.theme import set_tone
 from ui.thread_task import while_alive
 
 ALL_WORKSPACES = "All workspaces"
@@ -245,11 +246,22 @@ class RunJobDialog(QDialog):
         elif problems:
             self.status.setText("Fix before running: " + "; ".join(problems))
         else:
-            where = self.workspace.currentText()
-            n = len(self.cards)
-            self.status.setText(f"Queues {n} run{'s' if n > 1 else ''} for {where} on "
-                                f"{self.run_date.date().toString('yyyy-MM-dd')}.")
-        self.status.setStyleSheet("color: #d64541;" if problems else "")
+            self.status.setText(self.plan())
+        set_tone(self.status, "error" if problems else "")
+
+    def plan(self) -> str:
+        """What Run will queue, where: a job that is not per workspace runs for the whole system
+        whatever workspace is chosen ("2 runs for EMEA Sales" was said of one such job too)."""
+        local = sum(1 for card in self.cards.values() if card.job.per_workspace)
+        whole = len(self.cards) - local
+        parts = []
+        if local:
+            where = self.workspace.currentText() if self.workspace_id() is not None else "all workspaces"
+            parts.append(f"{local} run{'s' if local > 1 else ''} for {where}")
+        if whole:
+            noun = "" if local else f" run{'s' if whole > 1 else ''}"
+            parts.append(f"{whole}{noun} for the whole system")
+        return f"Queues {' and '.join(parts)} on {self.run_date.date().toString('yyyy-MM-dd')}."
 
     # ------------------------------------------------------------------ run
     def run(self) -> None:
@@ -261,7 +273,7 @@ class RunJobDialog(QDialog):
         self._queuing = True
         self.run_button.setEnabled(False)
         self.status.setText("Queuing…")
-        self.status.setStyleSheet("")
+        set_tone(self.status, "")
         self.background.submit(lambda: launch(engine, requests, workspace_id=workspace_id, run_date=run_date),
                                while_alive(self, self._launched), while_alive(self, self._launch_failed))
 
@@ -275,4 +287,4 @@ class RunJobDialog(QDialog):
         self._update()
         message = str(exc) if isinstance(exc, (OptionsError, ValueError)) else f"Could not queue: {describe_error(exc)}"
         self.status.setText(message)
-        self.status.setStyleSheet("color: #d64541;")
+        set_tone(self.status, "error")

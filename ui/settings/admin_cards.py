@@ -107,8 +107,20 @@ class SmtpCard(ModelCard):
         self.password = QLineEdit()
         self.password.setObjectName("smtp_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("SMTP password (kept in the system keyring)")
         self.form.layout_.addRow("Password:", self.password)
+        self._describe_password()
+
+    def _describe_password(self) -> None:
+        """Where a typed password goes; without a keyring it goes nowhere, and the field says so
+        (it promised the keyring while the Database card said there was none)."""
+        available = secrets.keyring_status().available
+        self.password.setPlaceholderText("SMTP password (kept in the system keyring)" if available else
+                                         "No keyring on this machine: an SMTP password cannot be saved")
+
+    def refresh(self) -> None:
+        super().refresh()
+        if hasattr(self, "password"):  # the first refresh runs before the field exists
+            self._describe_password()
 
     def saved(self, parsed: admin.SmtpSettings) -> None:
         super().saved(parsed)

@@ -4,7 +4,7 @@ thread and says what happened."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.api import connection, secrets
@@ -36,8 +36,10 @@ class DatabaseCard(Card):
                          "is kept in the system keyring, never in a file.", parent)
         self.settings = settings
         self.task: ThreadTask | None = None
+        self._testing = False
         self.body.addWidget(muted(f"In use now: {info.backend} · {info.url}"))
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)  # as the other cards' generated forms
         self.url = QLineEdit(saved_url(settings))
         self.url.setObjectName("db_url")
         self.url.setPlaceholderText("postgresql://user@db-host:5432/batchdesk")
@@ -62,8 +64,17 @@ class DatabaseCard(Card):
         self.save_button.setObjectName("save_database")
         self.save_button.clicked.connect(self.save)
         self.add_buttons(self.test_button, self.save_button, status=self.result)
+        self.url.textChanged.connect(self._update_test_button)
         self.refresh_keyring()
         say(self.result, "")
+        self._update_test_button()
+
+    def _update_test_button(self) -> None:
+        """Test Connection needs a URL to test (an empty one said 'not a database URL: Could
+        not parse SQLAlchemy URL…'); never two tests at once."""
+        self.test_button.setEnabled(bool(self.url.text().strip()) and not self._testing)
+        self.test_button.setToolTip("" if self.url.text().strip() else
+                                    "Type a database URL to test it (empty: the embedded database)")
 
     def refresh_keyring(self) -> secrets.KeyringStatus:
         status = secrets.keyring_status()
@@ -83,7 +94,7 @@ class DatabaseCard(Card):
         return connection.with_password(base, typed) if typed else connection.full_url(base)
 
     def test(self) -> None:
-        if self.task is not None and self.task.running():
+        if self._testing or not self.url.text().strip():
             return
         try:
             url = self._url_with_password()
@@ -91,14 +102,16 @@ class DatabaseCard(Card):
             say(self.result, f"✖ {exc}", False)
             return
         say(self.result, "Testing…")
-        self.test_button.setEnabled(False)
+        self._testing = True
         self.task = ThreadTask(lambda: connection.check_connection(url), "connection-test", self)
         self.task.done.connect(self._tested)
         self.task.failed.connect(self._test_failed)
         self.task.start()
+        self._update_test_button()
 
     def _tested(self, result: ConnectionResult) -> None:
-        self.test_button.setEnabled(True)
+        self._testing = False  # the answer is here (its thread may not have ended yet)
+        self._update_test_button()
         say(self.result, ("✔ " if result.ok else "✖ ") + result.message, result.ok)
 
     def _test_failed(self, exc: Exception) -> None:
