@@ -107,6 +107,20 @@ def check_required(module: str, mapping: dict[str, str]) -> None:
                            f"add the column or map one with --map COLUMN={missing[0].key}")
 
 
+def check_one_column_per_field(module: str, mapping: dict[str, str]) -> None:
+    """A field fills from one column; an editor reports two instead of unmapping one behind the admin's back."""
+    columns: dict[str, list[str]] = {}
+    for header, key in mapping.items():
+        if key:
+            columns.setdefault(key, []).append(header)
+    labels = {key: field.label for key, field in field_map(module).items()}
+    for key, headers in columns.items():
+        if len(headers) > 1:
+            count = "two" if len(headers) == 2 else str(len(headers))
+            names = ", ".join(headers[:-1]) + " and " + headers[-1]
+            raise MappingError(f"{labels.get(key, key)} is chosen for {count} columns, {names}; pick one")
+
+
 # --------------------------------------------------------------------------- templates
 
 

@@ -79,8 +79,9 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
     qtbot.keyClicks(surname, "Last")
     notes = mapping.combos["Notes"]
     notes.setFocus()
-    qtbot.keyClicks(notes, "City")
-    assert mapping.mapping()["Notes"] == "city"
+    qtbot.keyClicks(notes, "City")  # passes through "Company", which the Company column keeps
+    assert mapping.mapping()["Notes"] == "city" and mapping.mapping()["Company"] == "company"
+    assert mapping.problem.text() == "6 of 6 columns mapped; the others are ignored."
     qtbot.waitUntil(wizard.next.isEnabled)
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Fair leads", True))
     qtbot.mouseClick(mapping.save_button, Qt.MouseButton.LeftButton)
@@ -92,7 +93,7 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
     qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
     running = wizard.running
     assert running.plan.text() == ("Import fair_contacts_may.csv into Leads of "
-                                   f"{wizard.file.workspace.currentText()}: 5 of 6 columns mapped, duplicates updated.")
+                                   f"{wizard.file.workspace.currentText()}: 6 of 6 columns mapped, duplicates updated.")
     with qtbot.waitSignal(running.run_ended, timeout=30000) as ended:
         qtbot.mouseClick(running.dry_button, Qt.MouseButton.LeftButton)
     dry_id, status = ended.args
@@ -129,6 +130,27 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
     assert rows[0] == [*ROWS[0], "Error"]
     assert rows[1][:6] == ROWS[3] and "Email field invalid" in rows[1][6]
     assert len(rows) == 2
+    wizard.close()
+
+
+def test_a_field_taken_by_another_column_is_reported_not_taken_away(qtbot, make_window, tmp_path: Path) -> None:
+    source = tmp_path / "fair_leads.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(ROWS)
+    window = make_window()
+    wizard = drop_file(window, source)
+    qtbot.waitUntil(wizard.file.ready, timeout=10000)
+    qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
+    mapping = wizard.mapping
+    notes = mapping.combos["Notes"]
+    notes.setFocus()
+    qtbot.keyClicks(notes, "Comp")
+    assert mapping.mapping()["Notes"] == "company" and mapping.mapping()["Company"] == "company"
+    assert mapping.problem.text() == "✖ Company is chosen for two columns, Company and Notes; pick one."
+    assert not wizard.next.isEnabled()
+    qtbot.keyClick(notes, Qt.Key.Key_Home)  # back to ignoring Notes: the conflict is gone
+    assert mapping.mapping()["Company"] == "company" and mapping.mapping()["Notes"] == ""
+    qtbot.waitUntil(wizard.next.isEnabled)
     wizard.close()
 
 

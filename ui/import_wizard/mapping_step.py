@@ -25,7 +25,14 @@ from app.api import imports
 from app.engine.runs import current_user
 from app.records.fields import match_key
 from app.transfer.api import Preview
-from app.transfer.mapping import MappingError, check_required, guess_mapping, list_templates, save_template
+from app.transfer.mapping import (
+    MappingError,
+    check_one_column_per_field,
+    check_required,
+    guess_mapping,
+    list_templates,
+    save_template,
+)
 from ui.card import muted, say
 
 GUESSED = "Guessed from the headers"
@@ -109,7 +116,7 @@ class MappingStep(QWidget):
             combo.addItem(IGNORE, "")
             for key, label in choices:
                 combo.addItem(label, key)
-            combo.currentIndexChanged.connect(lambda _i, h=header: self._field_chosen(h))
+            combo.currentIndexChanged.connect(lambda _i: self._check())
             self.table.setCellWidget(row, 2, combo)
             self.combos[header] = combo
         self.set_mapping(guess_mapping(module, info.headers))
@@ -132,17 +139,6 @@ class MappingStep(QWidget):
         guess = guess_mapping(self.module, self.info.headers)
         self.set_mapping({h: saved.get(h, guess[h]) for h in self.info.headers})
 
-    def _field_chosen(self, header: str) -> None:
-        """A field takes one column: choosing it here clears it elsewhere."""
-        key = self.combos[header].currentData()
-        if key:
-            for other, combo in self.combos.items():
-                if other != header and combo.currentData() == key:
-                    combo.blockSignals(True)
-                    combo.setCurrentIndex(0)
-                    combo.blockSignals(False)
-        self._check()
-
     # ------------------------------------------------------------------ state
     def mapping(self) -> dict[str, str]:
         return {header: str(combo.currentData() or "") for header, combo in self.combos.items()}
@@ -155,8 +151,11 @@ class MappingStep(QWidget):
         return None if value is None else str(value)
 
     def problems(self) -> str:
+        """What blocks the import. A field chosen for a second column (typing "City" passes
+        "Company") is a conflict to report, never a reason to unmap the first column silently."""
         try:
             check_required(self.module, self.mapping())
+            check_one_column_per_field(self.module, self.mapping())
         except MappingError as exc:
             return str(exc).split("; add the column")[0]
         return ""
@@ -164,7 +163,7 @@ class MappingStep(QWidget):
     def _check(self) -> None:
         problem = self.problems()
         mapped = sum(1 for v in self.mapping().values() if v)
-        say(self.problem, f"✖ {problem[:1].upper()}{problem[1:]}" if problem else
+        say(self.problem, f"✖ {problem[:1].upper()}{problem[1:]}." if problem else
             f"{mapped} of {len(self.combos)} columns mapped; the others are ignored.", False if problem else None)
         self.changed.emit()
 
@@ -180,6 +179,7 @@ class MappingStep(QWidget):
 
     def save_as_template(self, name: str) -> None:
         try:
+            check_one_column_per_field(self.module, self.mapping())
             save_template(self.engine, name, self.module, self.mapping(), created_by=current_user())
         except MappingError as exc:
             say(self.problem, f"✖ {exc}", False)
