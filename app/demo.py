@@ -8,7 +8,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from app.clock import utcnow
 from app.db import tables
@@ -187,9 +187,10 @@ def _runs(conn: Connection, rng: random.Random, ws_ids: list[int], n: int, now: 
         updated = rng.randint(0, processed // 5) if job_type in ("import", "bulk_update", "sync") else 0
         created = max(0, processed - failed - skipped - updated) if job_type in ("import", "sync") else 0
         file_name = f"{module}_{queued:%Y%m%d}_{rng.choice(['crm', 'fair', 'partner', 'web'])}.{rng.choice(['csv', 'csv', 'xlsx'])}" if job_type == "import" else None
+        params = _params(job_type, module, rng)
         run_id = _insert(conn, JobRun, {
             "type": job_type, "module": module, "workspace_id": rng.choice(ws_ids), "run_date": queued.date(),
-            "params": _params(job_type, module, rng), "status": status, "total": total, "processed": processed,
+            "params": params, "status": status, "total": total, "processed": processed,
             "created": created, "updated": updated, "skipped": skipped, "failed": failed,
             "errors_count": failed, "file_name": file_name,
             "initiated_by": "scheduler" if job_type in ("retention_cleanup", "rollup_refresh", "notification_delivery") else rng.choice(ADMINS),
@@ -200,6 +201,9 @@ def _runs(conn: Connection, rng: random.Random, ws_ids: list[int], n: int, now: 
             "error": "OperationalError: connection to server lost" if status == "failed" else None,
             "schedule_key": None, "checkpoint": None, "result": None, "attempts": 1 if started else 0, "archived": False,
         })
+        if job_type == "export":  # named as the export job names its file
+            conn.execute(update(tables.job_runs).where(tables.job_runs.c.id == run_id).values(
+                file_name=f"{module}-{queued.date().isoformat()}-run{run_id}.{params['format']}"))
         _run_logs(conn, run_id, status, queued, started, finished, processed, total)
         if failed:
             conn.execute(insert(tables.job_row_errors), [

@@ -48,6 +48,7 @@ def run(ctx: JobContext, options: Options) -> None:
     except (ExportError, FilterError) as exc:
         raise ExportFailed(str(exc)) from None
     name = f"{options.module}-{ctx.run_date.isoformat()}-run{ctx.run_id}.{options.format}"
+    ctx.name_file(name)
     with ctx.engine.connect() as conn:
         days = retention_days(conn)["export"]
     with scratch_dir("export") as tmp:

@@ -54,6 +54,7 @@ def test_csv_export_guards_formulas_and_reimports_unchanged(engine: Engine, tmp_
                                                                   "last_name"], "main"))
     assert run.status is RunStatus.COMPLETED and (run.total, run.processed) == (7, 7)
     assert run.result and run.result["records"] == 7
+    assert run.file_name == f"leads-{run.run_date.isoformat()}-run{run.id}.csv"  # the history's File Name column
     path = _download(engine, run.id, tmp_path / "out.csv")
     assert run.result["file_size"] == path.stat().st_size
     with path.open(encoding="utf-8-sig", newline="") as handle:

@@ -145,6 +145,13 @@ class JobContext:
             notify.run_changed(conn, self.run_id)
         return artifact_id
 
+    def name_file(self, name: str) -> None:
+        """Name the file this run writes, before it writes it, so the history's File Name
+        column says what an export (or any job that makes a file) will hand back."""
+        with self.engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == self.run_id).values(file_name=name, updated_at=utcnow()))
+            notify.run_changed(conn, self.run_id)
+
     # ---------------------------------------------------------------- cancellation
     def should_stop(self) -> bool:
         """Cheap: the heartbeat thread sets the flag when the database says so."""
