@@ -63,9 +63,13 @@ def configuration(detail: RunDetail) -> dict[str, Any]:
     """What the run was asked to do, grouped the way the seed names it."""
     run = detail.run
     params = dict(run.params)
+    result = dict(run.result or {})
     config: dict[str, Any] = {}
-    if "mapping" in params:
-        config["Mapping"] = params.pop("mapping")
+    if "mapping" in params or "mapping" in result:
+        # An import queued without a mapping (the command line) resolves it from the headers
+        # when it runs and keeps it in its result: that is the mapping it used.
+        asked = params.pop("mapping", None)
+        config["Mapping"] = result.pop("mapping", None) or asked or {}
     config["Options"] = params
     config["Settings"] = {
         "Job type": f"{detail.title} ({run.type})",
@@ -79,8 +83,8 @@ def configuration(detail: RunDetail) -> dict[str, Any]:
         "Replay of": f"#{run.replay_of}" if run.replay_of else "",
         "Schedule key": run.schedule_key or "",
     }
-    if run.result:
-        config["Result"] = run.result
+    if result:
+        config["Result"] = result
     return config
 
 
