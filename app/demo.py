@@ -198,7 +198,7 @@ def _runs(conn: Connection, rng: random.Random, ws_ids: list[int], n: int, now: 
             "started_at": started, "finished_at": finished,
             "heartbeat_at": finished or (started and now - dt.timedelta(hours=1)), "updated_at": finished or started or queued,
             "cancel_requested": status == "stopped", "replay_of": None, "parent_id": None,
-            "error": "OperationalError: connection to server lost" if status == "failed" else None,
+            "error": DEMO_ERROR if status == "failed" else None,
             "schedule_key": None, "checkpoint": None, "result": None, "attempts": 1 if started else 0, "archived": False,
         })
         if job_type == "export":  # named as the export job names its file
@@ -211,6 +211,9 @@ def _runs(conn: Connection, rng: random.Random, ws_ids: list[int], n: int, now: 
                  "message": "Email field invalid: 'not-an-email'", "raw": {"First Name": rng.choice(FIRST),
                  "Last Name": rng.choice(LAST), "Email": "not-an-email"}} for _ in range(min(failed, 25))])
 
+
+
+DEMO_ERROR = "OperationalError: connection to server lost"
 
 
 def _params(job_type: str, module: str | None, rng: random.Random) -> dict[str, Any]:
@@ -236,7 +239,8 @@ def _run_logs(conn: Connection, run_id: int, status: str, queued: dt.datetime, s
         lines.append((started + dt.timedelta(seconds=1), "info", f"{total:,} rows to process"))
     if finished:
         end = {"completed": "info", "warning": "warning", "failed": "error", "stopped": "warning"}[status]
-        lines.append((finished, end, f"Finished: {status} after {processed:,} of {total:,}"))
+        lines.append((finished, end, f"Failed: {DEMO_ERROR}" if status == "failed" else
+                      f"Finished: {status} after {processed:,} of {total:,}"))
     conn.execute(insert(tables.job_logs), [{"run_id": run_id, "at": at, "level": lv, "message": m} for at, lv, m in lines])
 
 

@@ -43,6 +43,7 @@ def test_run_of_a_killed_worker_is_recovered_by_another(engine, db_url, cli):
     assert recovered.error and "stopped responding" in recovered.error
     last = history.log_lines(engine, run_id)[-1]
     assert last["level"] == "error" and started.worker and started.worker in last["message"]
+    assert last["message"] == f"Failed: {recovered.error}"  # the log ends with the summary's error
 
 
 def test_a_claim_that_waited_for_the_database_is_not_taken_for_an_orphan(engine):

@@ -61,7 +61,20 @@ def test_failing_job_ends_failed_with_message_and_traceback(engine):
     Worker(engine, "w").run_once()
     run = runs.get_run(engine, run_id)
     assert run.status is RunStatus.FAILED and run.error and "search_documents" in run.error
-    assert any(line["level"] == "error" and "Traceback" in line["message"] for line in history.log_lines(engine, run_id))
+    lines = history.log_lines(engine, run_id)
+    assert any(line["level"] == "error" and "Traceback" in line["message"] for line in lines)
+    assert lines[-1]["message"] == f"Failed: {run.error}"  # the log ends with the error the summary shows
+    assert sum(line["message"].startswith("Failed:") for line in lines) == 1
+
+
+def test_a_run_finished_as_failed_ends_its_log_with_the_error_once(engine):
+    """Whoever ends a run as failed (a console's worker, a tool), its log says why last."""
+    run_id = runs.enqueue(engine, "retention_cleanup", {})
+    assert runs.claim(engine, "w") is not None
+    assert runs.finish(engine, run_id, RunStatus.FAILED, error="SMTPError: relay refused")
+    lines = history.log_lines(engine, run_id)
+    assert (lines[-1]["level"], lines[-1]["message"]) == ("error", "Failed: SMTPError: relay refused")
+    assert [line["message"] for line in lines].count("Failed: SMTPError: relay refused") == 1
 
 
 def test_cancel_of_a_queued_run_stops_it_at_once(engine):

@@ -45,8 +45,9 @@ def recover_orphans(engine: Engine, lease_seconds: float = LEASE_SECONDS) -> lis
             values = dict(status=RunStatus.PENDING.value, worker=None)
             message = f"{why}; re-queued to resume from its last committed checkpoint"
         else:
-            values = dict(status=RunStatus.FAILED.value, finished_at=now, error=f"{why}; the run was abandoned")
-            message = f"{why}; marked failed" + (f" after {row.attempts} attempts" if job and job.resumable else "")
+            error = f"{why}; the run was abandoned" + (f" after {row.attempts} attempts" if job and job.resumable else "")
+            values = dict(status=RunStatus.FAILED.value, finished_at=now, error=error)
+            message = f"Failed: {error}"  # the log ends with the error the summary shows
         with engine.begin() as conn:
             done = conn.execute(update(table).where(and_(table.c.id == row.id, stale)).values(updated_at=now, **values)).rowcount
             if done:

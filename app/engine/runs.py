@@ -229,6 +229,8 @@ def finish_and_claim(
     now = utcnow()
     pending = writes or RunWrites()
     logs = list(pending.logs)
+    if status is RunStatus.FAILED and error and message is None and not (logs and error in logs[-1]["message"]):
+        message = f"Failed: {error}"  # a failed run's log ends with its error, once
     if message is not None or writes is None:
         logs.append({"run_id": run_id, "at": now, "level": "error" if status is RunStatus.FAILED else "info",
                      "message": message or f"Finished: {status.label}"})
