@@ -5,6 +5,7 @@ lives in the keyring), put back together at start, and tested before it is used.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,13 +76,44 @@ def console_url(cli_value: str | None, saved_url: str | None) -> str | None:
     return full_url(saved_url) if saved_url else None
 
 
+# psycopg wraps libpq's words in its own ("connection failed: connection to server at "h",
+# port 1 failed: Connection refused"): said as one plain clause, "failed" once.
+_SERVER_FAILED = re.compile(r'^connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)'
+                            r'|on socket "(?P<socket>[^"]*)") failed: (?:FATAL:\s+)?(?P<reason>.*)$')
+_HOST_UNKNOWN = re.compile(r"^failed to resolve host '(?P<host>[^']*)': (?:\[Errno [^\]]*\] )?(?P<reason>.*)$")
+
+
+def _lower_first(text_: str) -> str:
+    return text_[:1].lower() + text_[1:] if text_[1:2].islower() else text_
+
+
 def describe_error(exc: Exception) -> str:
+    """The first line of a database error, in words an admin reads as one clause."""
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         text_ = str(exc.orig).strip()
     else:
         text_ = str(exc).strip()
     lines = [line.strip() for line in text_.splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+    first = lines[0] if lines else type(exc).__name__
+    first = first.removeprefix("connection failed: ")
+    if found := _SERVER_FAILED.match(first):
+        where = (f"the server at {found['host']}, port {found['port']}" if found["host"] is not None
+                 else f"the server on socket {found['socket']}")
+        return f"could not connect to {where} ({_lower_first(found['reason'].rstrip('.'))})"
+    if found := _HOST_UNKNOWN.match(first):
+        return f"could not find the host {found['host']} ({_lower_first(found['reason'].rstrip('.'))})"
+    return first
+
+
+def _sentence(text_: str) -> str:
+    """'✖ ' + this is the whole answer of Test Connection: one sentence, said once."""
+    text_ = text_[:1].upper() + text_[1:]
+    return text_ if text_.endswith((".", "?", "!", "…")) else text_ + "."
+
+
+def failure(exc: Exception) -> ConnectionResult:
+    """A test that could not even run (its thread raised), said like the others."""
+    return ConnectionResult(False, _sentence(f"could not test the connection: {describe_error(exc)}"))
 
 
 def check_connection(url: str, timeout: float = CONNECT_TIMEOUT_S) -> ConnectionResult:
@@ -94,12 +126,12 @@ def check_connection(url: str, timeout: float = CONNECT_TIMEOUT_S) -> Connection
         kwargs: dict[str, object] = {}
         if parsed.get_backend_name() == "sqlite":
             if not parsed.database or not Path(parsed.database).is_file():
-                return ConnectionResult(False, f"Failed: no SQLite file at {parsed.database or '(none)'}")
+                return ConnectionResult(False, _sentence(f"no SQLite file at {parsed.database or '(none)'}"))
         else:
             kwargs = {"connect_args": {"connect_timeout": max(1, int(timeout))}, "pool_size": 1, "max_overflow": 0}
         engine = make_engine(parsed.render_as_string(hide_password=False), **kwargs)
     except (BadUrl, ArgumentError, NoSuchModuleError) as exc:
-        return ConnectionResult(False, f"Failed: {describe_error(exc)}")
+        return ConnectionResult(False, _sentence(describe_error(exc)))
     try:
         with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
@@ -110,7 +142,7 @@ def check_connection(url: str, timeout: float = CONNECT_TIMEOUT_S) -> Connection
 
             revision = MigrationContext.configure(conn).get_current_revision()
     except Exception as exc:
-        return ConnectionResult(False, f"Failed: {describe_error(exc)}", time.monotonic() - started)
+        return ConnectionResult(False, _sentence(describe_error(exc)), time.monotonic() - started)
     finally:
         engine.dispose()
     head = head_revision()

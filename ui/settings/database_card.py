@@ -115,7 +115,7 @@ class DatabaseCard(Card):
         say(self.result, ("✔ " if result.ok else "✖ ") + result.message, result.ok)
 
     def _test_failed(self, exc: Exception) -> None:
-        self._tested(ConnectionResult(False, f"Failed: {connection.describe_error(exc)}"))
+        self._tested(connection.failure(exc))
 
     def save(self) -> None:
         text = self.url.text().strip()
