@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from app.engine.scratch import pid_alive
+
 __all__ = ["PgServer", "PgServerError", "default_parent_dir", "free_port", "pg_bin_dir", "reap_orphans"]
 
 #: How long one `initdb` or `pg_ctl start` may take before we give up.
@@ -108,15 +110,6 @@ def default_parent_dir() -> Path:
     return Path(tempfile.gettempdir())
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def reap_orphans(parent_dir: Path) -> None:
     """Stop and delete clusters left by killed processes (their owner pid is gone).
@@ -128,7 +121,7 @@ def reap_orphans(parent_dir: Path) -> None:
             owner = int((base / "owner.pid").read_text().strip())
         except (OSError, ValueError):
             continue
-        if _pid_alive(owner):
+        if pid_alive(owner):
             continue
         orphan = PgServer(parent_dir=parent_dir)
         orphan.base_dir = base

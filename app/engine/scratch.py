@@ -37,7 +37,7 @@ def sweep_orphans(parent: Path | None = None) -> list[Path]:
     removed = []
     for folder in Path(parent or tempfile.gettempdir()).glob(f"{PREFIX}*-*-*"):
         match = _NAME.match(folder.name)
-        if match is None or not folder.is_dir() or _alive(int(match.group(1))):
+        if match is None or not folder.is_dir() or pid_alive(int(match.group(1))):
             continue
         with contextlib.suppress(OSError):
             if folder.stat().st_uid != os.getuid():
@@ -48,7 +48,8 @@ def sweep_orphans(parent: Path | None = None) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (POSIX; another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
