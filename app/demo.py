@@ -18,6 +18,7 @@ from app.db.models import (
     OrgUnit,
     Workspace,
 )
+from app.transfer.export import file_name as export_file_name
 
 FIRST = ["Anna", "Ben", "Clara", "David", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kira", "Luis",
          "Mara", "Nils", "Olga", "Pavel", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wim", "Yara", "Zoe"]
@@ -203,7 +204,7 @@ def _runs(conn: Connection, rng: random.Random, ws_ids: list[int], n: int, now: 
         })
         if job_type == "export":  # named as the export job names its file
             conn.execute(update(tables.job_runs).where(tables.job_runs.c.id == run_id).values(
-                file_name=f"{module}-{queued.date().isoformat()}-run{run_id}.{params['format']}"))
+                file_name=export_file_name(str(module), queued.date(), run_id, params['format'])))
         _run_logs(conn, run_id, status, queued, started, finished, processed, total)
         if failed:
             conn.execute(insert(tables.job_row_errors), [

@@ -22,6 +22,7 @@ from app.transfer.export import (
     copy_csv,
     count_rows,
     export_query,
+    file_name,
     write_csv,
     write_xlsx,
 )
@@ -47,7 +48,7 @@ def run(ctx: JobContext, options: Options) -> None:
         where_clause(options.module, options.where, ctx.workspace_id)  # a bad filter fails here, in one line
     except (ExportError, FilterError) as exc:
         raise ExportFailed(str(exc)) from None
-    name = f"{options.module}-{ctx.run_date.isoformat()}-run{ctx.run_id}.{options.format}"
+    name = file_name(options.module, ctx.run_date, ctx.run_id, options.format)
     ctx.name_file(name)
     with ctx.engine.connect() as conn:
         days = retention_days(conn)["export"]

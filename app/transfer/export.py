@@ -55,6 +55,11 @@ class ExportColumn:
     text: bool
 
 
+def file_name(module: str, run_date: dt.date, run_id: int, fmt: str) -> str:
+    """The name an export run gives its file (and shows in the history's File Name column)."""
+    return f"{module}-{run_date.isoformat()}-run{run_id}.{fmt}"
+
+
 def available_columns(module: str) -> list[ExportColumn]:
     """ID, the module's fields (owner as e-mail, account as name), then the record's times."""
     table = module_table(module)
