@@ -280,3 +280,31 @@ def test_the_workers_of_a_process_share_one_heartbeat_that_beats_for_every_run(e
         assert again is not first and again.is_alive(), "a stopped heartbeat is not handed out again"
     finally:
         release_heartbeat(again)
+
+
+def test_a_snapshot_counts_seconds_from_the_start_its_row_records(engine):
+    """A console charts a run from its row (updated_at - started_at, the worker's stamps) and,
+    when it runs the run itself, from snapshots: both on one time line, so a snapshot taken
+    before a flush is no later than the row that flush wrote, and one taken after no earlier
+    (a context that counted from its own creation put snapshots behind the row)."""
+    import dataclasses
+
+    from app.engine.context import JobContext
+    from app.engine.registry import get_job_type
+
+    runs.enqueue(engine, "retention_cleanup", {})
+    record = runs.claim(engine, "w")
+    assert record is not None and record.started_at is not None
+    started = record.started_at - dt.timedelta(seconds=3)  # claimed a while before the job began
+    with engine.begin() as conn:
+        conn.execute(tables.job_runs.update().where(tables.job_runs.c.id == record.id).values(started_at=started))
+    job = get_job_type(record.type)
+    ctx = JobContext(engine, dataclasses.replace(record, started_at=started), job, job.parse_options(record.params), "w")
+    before = ctx.snapshot().elapsed
+    ctx.count(processed=5)
+    ctx.flush()
+    after = ctx.snapshot().elapsed
+    row = runs.get_run(engine, record.id)
+    assert row.started_at == started
+    written = (row.updated_at - started).total_seconds()
+    assert 3.0 <= before <= written <= after

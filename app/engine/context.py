@@ -88,11 +88,16 @@ class JobContext:
         self._logs: list[dict[str, Any]] = []
         self._row_errors: list[dict[str, Any]] = []
         self._dirty = True
-        self._started = time.monotonic()
+        # snapshots count seconds from the run's started_at, as its row does (updated_at -
+        # started_at, both this worker's stamps): a console charting a run from its row and then
+        # from snapshots keeps one time line (the claim stamped started_at a moment earlier)
+        now = time.monotonic()
+        since_claim = (utcnow() - run.started_at).total_seconds() if run.started_at is not None else 0.0
+        self._started = now - max(0.0, since_claim)
         # a job that ends quickly is written once, by finish; the others' first write comes after
         # one to two intervals, so runs started together (twenty workers taking a queue) do not
         # write, notify and take the interpreter lock at the same moments every interval
-        self._last_flush = self._started + random.uniform(0.0, flush_interval)
+        self._last_flush = now + random.uniform(0.0, flush_interval)
         self.cancel_event = threading.Event()
         self.lost_event = threading.Event()
         self.result: dict[str, Any] = {}

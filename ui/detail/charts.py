@@ -42,6 +42,21 @@ def nice_ceiling(value: float) -> float:
     return next(step * power for step in NICE_STEPS if step * power >= value)
 
 
+def throughput(samples: list[tuple[float, dict[str, int]]]) -> tuple[list[float], list[float]]:
+    """The throughput curve: rows/s between two samples, drawn at the later one (a single
+    rate is drawn flat from the first sample, so it shows as a line)."""
+    rates_x: list[float] = []
+    rates: list[float] = []
+    for (t0, c0), (t1, c1) in zip(samples, samples[1:], strict=False):
+        if t1 > t0:
+            rates_x.append(t1)
+            rates.append((c1["processed"] - c0["processed"]) / (t1 - t0))
+    if len(rates) == 1:
+        rates_x.insert(0, samples[0][0])
+        rates.insert(0, rates[0])
+    return rates_x, rates
+
+
 class RunCharts(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,10 +141,14 @@ class RunCharts(QWidget):
         self._redraw()
 
     def add_sample(self, elapsed: float, counters: dict[str, int]) -> None:
-        if self.samples and elapsed <= self.samples[-1][0]:
-            if counters == self.samples[-1][1]:
-                return
-            elapsed = self.samples[-1][0] + 1e-3
+        """One more point, seconds since the run started. A sample no later than the last
+        one is the same (dropped) or says the last was stamped too late (a row written from
+        another clock, such as a cancel from another console): the last gives way, since
+        squeezing the new counts into a moment would draw a spike of throughput."""
+        if self.samples and elapsed <= self.samples[-1][0] and counters == self.samples[-1][1]:
+            return
+        while self.samples and elapsed <= self.samples[-1][0]:
+            self.samples.pop()
         self.samples.append((elapsed, counters))
         del self.samples[:-MAX_SAMPLES]
         self._schedule()
@@ -179,15 +198,7 @@ class RunCharts(QWidget):
 
     def _redraw_rates(self) -> None:
         self._rates_later.stop()
-        rates_x: list[float] = []
-        rates: list[float] = []
-        for (t0, c0), (t1, c1) in zip(self.samples, self.samples[1:], strict=False):
-            if t1 > t0:
-                rates_x.append(t1)
-                rates.append((c1["processed"] - c0["processed"]) / (t1 - t0))
-        if len(rates) == 1:
-            rates_x.insert(0, self.samples[0][0])
-            rates.insert(0, rates[0])
+        rates_x, rates = throughput(self.samples)
         self.rate_curve.setData(rates_x, rates)
         self._fit(self.rate_plot, rates_x[-1] if rates_x else 0.0, max(rates, default=0.0))
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app.clock import utcnow
 from app.engine.context import ProgressSnapshot
 from app.engine.records import RunRecord
 from app.engine.status import RunStatus
@@ -33,8 +32,18 @@ def remaining_seconds(run: RunRecord, snapshot: ProgressSnapshot | None) -> floa
         return snapshot.eta_seconds
     if not run.total or not run.processed or run.started_at is None or run.processed >= run.total:
         return None
-    elapsed = (utcnow() - run.started_at).total_seconds()
+    elapsed = row_elapsed(run)
     return (run.total - run.processed) * elapsed / run.processed if elapsed > 0 else None
+
+
+def row_elapsed(run: RunRecord) -> float:
+    """Seconds from the run's start to the write of the counters its row holds: both stamps
+    come from the worker's clock, so a run on another workstation (whose clock is not this
+    one's) and a row read a while after its flush are timed as the worker saw them; the
+    snapshots of a run in this console count from the same start (app.engine.context)."""
+    if run.started_at is None:
+        return 0.0
+    return max(0.0, (run.updated_at - run.started_at).total_seconds())
 
 
 def tint_progress(bar: QProgressBar, status: RunStatus) -> None:
@@ -131,8 +140,7 @@ class SummaryTab(QWidget):
         self.error.setText(run.error or "")
         self.error.setVisible(bool(run.error))
         if run.status is RunStatus.STARTED:
-            elapsed = snapshot.elapsed if snapshot is not None else (
-                (utcnow() - run.started_at).total_seconds() if run.started_at else 0.0)
+            elapsed = snapshot.elapsed if snapshot is not None else row_elapsed(run)
             self.charts.add_sample(elapsed, {k: int(counters[k] or 0) for k in
                                              ("processed", "created", "updated", "skipped", "failed")})
         elif run.status.finished:
