@@ -97,14 +97,14 @@ def test_bulk_cancel_queued_runs_with_the_delete_key(make_window, console_engine
     click_row(qtbot, page.table, rows[0])
     for row in rows[1:]:
         click_row(qtbot, page.table, row, Qt.KeyboardModifier.ControlModifier)
-    assert page.cancel_button.text() == "Cancel Selected (3)"
+    assert page.cancel_button.text() == "Cancel 3 Runs"
     answer_next_modal(qtbot, "confirm-cancel-yes")
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: all(get_run(console_engine, i).status is RunStatus.STOPPED for i in ids))
     qtbot.waitUntil(lambda: all(page.model.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).status is RunStatus.STOPPED
                                 for r in rows))
     # the same (now cancelled) runs replay together with Ctrl+Shift+R
-    qtbot.waitUntil(lambda: page.replay_button.text() == "Replay Selected (3)")
+    qtbot.waitUntil(lambda: page.replay_button.text() == "Replay 3 Runs")
     before = page.model.total
     window.activateWindow()  # a window manager gives focus back after the message box; offscreen has none
     qtbot.waitUntil(window.isActiveWindow)
