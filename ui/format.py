@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.api.history import type_title
 
-__all__ = ["local_time", "duration", "count", "about", "type_title", "eta", "size"]
+__all__ = ["local_time", "duration", "count", "about", "type_title", "eta", "size", "row_label"]
 
 
 def local_time(value: dt.datetime | None, seconds: bool = True) -> str:
@@ -53,6 +53,12 @@ def about(value: int) -> str:
 def eta(seconds: float | None) -> str:
     return "" if seconds is None else f"about {duration(seconds)} left"
 
+
+def row_label(row_number: int | None) -> str:
+    """A row error's place as the seed's Error Details names it ("Row 47"): the spreadsheet
+    row (header = row 1), written as Excel numbers its rows (no thousands separator), the
+    same in the import wizard and the run's Error Details."""
+    return "" if row_number is None else f"Row {row_number}"
 
 
 def size(value: int) -> str:

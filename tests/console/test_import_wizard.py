@@ -101,8 +101,12 @@ def test_drop_map_dry_run_run_and_download_failed_records(qtbot, make_window, co
     assert f"Dry run #{dry_id} finished with warnings: 3 would be created, 0 updated, 0 skipped, 1 failed." \
         in running.headline.text()
     qtbot.waitUntil(lambda: running.errors.isVisible() and running.errors.rowCount() == 1)
-    assert running.errors.item(0, 0).text() == "4"
+    assert running.errors.item(0, 0).text() == "Row 4"  # the spreadsheet row, named as Error Details names it
     assert running.errors.item(0, 2).text() == "Email field invalid: 'not-an-email'"
+    page = window.show_page("batch_jobs")  # the run's Error Details name the row the same way
+    with qtbot.waitSignal(page.detail.errors_loaded, timeout=10000):
+        page.open_run(dry_id)
+    assert page.detail.errors.model.index(0, 0).data() == running.errors.item(0, 0).text()
     assert leads_with(console_engine, "fair.example") == []  # a dry run writes nothing
     assert get_run(console_engine, dry_id).params["dry_run"] is True
 

@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
+from ui import format as fmt
+
 ERRORS_PAGE = 200
 HEADERS = ("Row", "Field", "Error", "Data")
 Index = QModelIndex | QPersistentModelIndex
@@ -51,7 +53,7 @@ class ErrorsModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             col = index.column()
             if col == 0:
-                return f"Row {row['row_number']}" if row["row_number"] is not None else ""
+                return fmt.row_label(row["row_number"])
             if col == 1:
                 return row["field"] or ""
             if col == 2:

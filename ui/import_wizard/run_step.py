@@ -24,6 +24,7 @@ from app.api import run_detail
 from app.api.run_detail import RunDetail
 from app.engine.context import ProgressSnapshot
 from app.transfer.api import TransferError, enqueue_import
+from ui import format as fmt
 from ui.card import muted, say
 from ui.console import Console
 from ui.detail.actions import ask_save_path
@@ -201,7 +202,7 @@ class RunStep(QWidget):
     def _show_errors(self, rows: list[dict[str, Any]]) -> None:
         self.errors.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            for c, value in enumerate((row.get("row_number"), row.get("field"), row.get("message"))):
+            for c, value in enumerate((fmt.row_label(row.get("row_number")), row.get("field"), row.get("message"))):
                 self.errors.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
         self.errors.resizeColumnToContents(0)
         self.errors.setVisible(bool(rows))
