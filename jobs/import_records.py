@@ -40,7 +40,8 @@ class Options(DryRunOptions):
         description="skip: add new records and skip those whose key (e-mail, or name for accounts) exists; "
                     "update: add new records and update the existing ones.")
     mapping: dict[str, str] = Field(default_factory=dict, title="Column mapping",
-                                    description="File column → field; unmapped columns are guessed from their headers.")
+                                    description="File column → field; unmapped columns are guessed from their headers.",
+                                    json_schema_extra={"x-columns": ["File column", "Field"]})
     template: str | None = Field(None, title="Mapping template", description="A saved mapping to start from.")
     sheet: str | None = Field(None, title="Sheet", description="Workbook sheet to read (default: the first).")
     batch_size: int | None = Field(None, ge=100, le=500_000, title="Rows per batch",

@@ -143,3 +143,16 @@ def test_rejected_values_are_shown_next_to_their_field(qtbot, tmp_path: Path) ->
     modules = form.editors["modules"]
     modules.item("leads").setCheckState(Qt.CheckState.Unchecked)  # type: ignore[attr-defined]
     assert "Add at least one" in form.error_labels["modules"].text()
+
+
+def test_a_mapping_table_names_its_two_sides(qtbot) -> None:
+    """The import's column mapping reads "File column" → "Field", not "Key" / "Value"."""
+    from jobs.import_records import Options
+
+    form = SchemaForm.for_model(Options)
+    qtbot.addWidget(form)
+    table = form.editors["mapping"].table  # type: ignore[attr-defined]
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["File column", "Field"]
+    form.editors["mapping"].add_row("E-mail Address", "email")  # type: ignore[attr-defined]
+    assert form.values()["mapping"] == {"E-mail Address": "email"}

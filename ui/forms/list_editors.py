@@ -145,7 +145,9 @@ class TextListEditor(FieldEditor):
 
 
 class MappingEditor(FieldEditor):
-    """A small table of key → value pairs (e.g. the fields a bulk update sets)."""
+    """A small table of key → value pairs (an import's file column → field). Its two headers
+    say what each side is, from the schema's `x-columns` (e.g. "File column" / "Field"): a bare
+    "Key" / "Value" left the person to guess which side the file's header goes in."""
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -153,7 +155,9 @@ class MappingEditor(FieldEditor):
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Key", "Value"])
+        columns = spec.schema.get("x-columns")
+        self.table.setHorizontalHeaderLabels([str(c) for c in columns[:2]] if isinstance(columns, list) and
+                                             len(columns) >= 2 else ["Name", "Value"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         _fit_rows(self.table, 3, self.table.horizontalHeader().sizeHint().height())
