@@ -70,7 +70,26 @@ def test_a_run_opened_mid_way_starts_its_curve_at_the_runs_pace(qtbot) -> None:
     tab.show_run(running(started, 5.0))
     for seconds in (5.6, 5.8, 6.0):
         tab.show_run(running(started, 5.0), snapshot(seconds))
+    assert tab.charts.samples[0] == (0.0, dict.fromkeys(tab.charts.samples[0][1], 0))  # from zero, as if watched
+    assert [t for t, _ in tab.charts.samples[1:]] == [5.0, 5.6, 5.8, 6.0]
+    # it ends where the run did, not at the last sample before
+    ended = RunRecord(**{**running(started, 7.0).__dict__, "status": RunStatus.COMPLETED,
+                         "finished_at": started + dt.timedelta(seconds=7.0)})
+    tab.show_run(ended)
+    assert tab.charts.samples[-1] == (7.0, {"processed": 7000, "created": 7000, "updated": 0, "skipped": 0,
+                                            "failed": 0})
+    assert tab.charts.count_curves["processed"].getData()[0][-1] == 7.0  # drawn at once
     assert_steady(tab)
+
+
+def test_a_resumed_run_is_not_drawn_from_zero(qtbot) -> None:
+    """A second attempt starts from its checkpoint's counters: a line from zero would be a spike."""
+    tab = summary_tab(qtbot)
+    started = utcnow() - dt.timedelta(seconds=1.2)
+    resumed = RunRecord(**{**running(started, 1.0).__dict__, "processed": 50_000, "created": 50_000, "attempts": 2})
+    tab.show_run(resumed)
+    assert [t for t, _ in tab.charts.samples] == [1.0]
+    tab.close()
 
 
 def test_a_run_on_another_workstation_is_timed_by_that_workstations_stamps(qtbot) -> None:
@@ -79,7 +98,7 @@ def test_a_run_on_another_workstation_is_timed_by_that_workstations_stamps(qtbot
     started = utcnow() + dt.timedelta(seconds=88)
     for seconds in (2.0, 2.5, 3.0, 3.5):
         tab.show_run(running(started, seconds))
-    assert [round(t, 3) for t, _ in tab.charts.samples] == [2.0, 2.5, 3.0, 3.5]
+    assert [round(t, 3) for t, _ in tab.charts.samples] == [0.0, 2.0, 2.5, 3.0, 3.5]  # from the run's start
     assert_steady(tab)
 
 
@@ -94,5 +113,14 @@ def test_a_sample_stamped_late_by_another_clock_gives_way_to_the_next_flush(qtbo
     tab.show_run(RunRecord(**{**late.__dict__, "updated_at": started + dt.timedelta(seconds=2.7)}))
     tab.show_run(running(started, 2.0))
     tab.show_run(running(started, 2.5))
-    assert [round(t, 3) for t, _ in tab.charts.samples] == [1.0, 1.5, 2.0, 2.5]
+    assert [round(t, 3) for t, _ in tab.charts.samples] == [0.0, 1.0, 1.5, 2.0, 2.5]
     assert_steady(tab)
+
+
+def test_a_job_that_counts_in_batches_draws_its_pace_not_its_batches() -> None:
+    """A job counting 40,000 rows every 0.4 s, sampled every 0.2 s: 100,000 rows/s throughout
+    (rates between neighbouring samples alone read 0, 200,000, 0, 200,000)."""
+    samples = [(0.2 * i, {"processed": 40_000 * (i // 2)}) for i in range(30)]
+    xs, rates = throughput(samples)  # type: ignore[arg-type]
+    assert xs == [t for t, _ in samples[1:]]
+    assert all(50_000 <= rate <= 150_000 for x, rate in zip(xs, rates, strict=True) if x >= 1.0), rates

@@ -17,6 +17,7 @@ from ui.theme import is_dark, status_color
 COUNTER_SERIES = (("processed", "started"), ("created", "completed"), ("updated", "pending"),
                   ("skipped", "warning"), ("failed", "failed"))
 MAX_SAMPLES = 2000
+RATE_WINDOW_S = 1.0  # throughput is averaged over this long: about five live samples
 NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 MARGIN = 0.015  # below zero, so the axes' 0 labels are drawn
 REDRAW_MS = 400  # a live chart redraws about this often: its samples keep coming at full rate
@@ -43,11 +44,17 @@ def nice_ceiling(value: float) -> float:
 
 
 def throughput(samples: list[tuple[float, dict[str, int]]]) -> tuple[list[float], list[float]]:
-    """The throughput curve: rows/s between two samples, drawn at the later one (a single
-    rate is drawn flat from the first sample, so it shows as a line)."""
+    """The throughput curve: rows/s over the last RATE_WINDOW_S seconds (or since the first
+    sample), drawn at each sample after the first (a single rate is drawn flat from the first
+    sample, so it shows as a line). Jobs count a batch at a time: between two samples 0.2 s
+    apart the count moved by a whole batch or not at all, and a steady import read 0, 200k, 0, 200k rows/s."""
     rates_x: list[float] = []
     rates: list[float] = []
-    for (t0, c0), (t1, c1) in zip(samples, samples[1:], strict=False):
+    start = 0
+    for t1, c1 in samples[1:]:
+        while start + 1 < len(samples) and t1 - samples[start + 1][0] >= RATE_WINDOW_S:
+            start += 1
+        t0, c0 = samples[start]
         if t1 > t0:
             rates_x.append(t1)
             rates.append((c1["processed"] - c0["processed"]) / (t1 - t0))
@@ -159,12 +166,19 @@ class RunCharts(QWidget):
             self._redraw()
 
     def show_finished(self, run: RunRecord) -> None:
-        """A run not watched live: the straight line from start to end (its average rate)."""
-        if self.samples or run.duration is None:
+        """A run not watched live: the straight line from start to end (its average rate). One
+        watched: its samples end where the run did (its duration is on the samples' time line,
+        the worker's started_at to finished_at), not at the last sample before the end."""
+        if run.duration is None:
             return
         seconds = max(run.duration.total_seconds(), 0.001)
-        zero = {name: 0 for name, _ in COUNTER_SERIES}
         final = {name: int(getattr(run, name)) for name, _ in COUNTER_SERIES}
+        if self.samples:
+            if seconds > self.samples[-1][0] and final != self.samples[-1][1]:
+                self.add_sample(seconds, final)
+                self._redraw()  # the last sample: no later one would bring its draw
+            return
+        zero = {name: 0 for name, _ in COUNTER_SERIES}
         self.samples = [(0.0, zero), (seconds, final)]
         self._redraw()
 

@@ -141,8 +141,12 @@ class SummaryTab(QWidget):
         self.error.setVisible(bool(run.error))
         if run.status is RunStatus.STARTED:
             elapsed = snapshot.elapsed if snapshot is not None else row_elapsed(run)
-            self.charts.add_sample(elapsed, {k: int(counters[k] or 0) for k in
-                                             ("processed", "created", "updated", "skipped", "failed")})
+            sample = {k: int(counters[k] or 0) for k in ("processed", "created", "updated", "skipped", "failed")}
+            if not self.charts.samples and elapsed > 0 and run.attempts <= 1:
+                # opened mid-way: the curves start where the run did, at zero, as those of a run
+                # watched from its start (a resumed run starts from its checkpoint's counters)
+                self.charts.add_sample(0.0, dict.fromkeys(sample, 0))
+            self.charts.add_sample(elapsed, sample)
         elif run.status.finished:
             self.charts.show_finished(run)
 
