@@ -76,3 +76,15 @@ def test_db_upgrade_and_demo(cli, db_url):
     counts = _json(cli("demo", "--small", "--json", db=db_url))
     assert counts["workspaces"] == 2 and counts["leads"] >= 2000
     assert _json(cli("demo", "--small", "--json", db=db_url)) == {"workspaces": 0}, "demo data is never doubled"
+
+
+def test_a_bulk_delete_is_a_dry_run_unless_told_otherwise_and_says_so(cli, db_url, engine):
+    add_workspace(engine, "emea")
+    dry = cli("run", "bulk_delete", "--workspace", "emea", "--set", "module=leads", "--set", "where=status=new",
+              "--wait", db=db_url)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run: nothing was changed" in dry.stdout
+    real = cli("run", "bulk_delete", "--workspace", "emea", "--set", "module=leads", "--set", "where=status=new",
+               "--set", "dry_run=false", "--wait", db=db_url)
+    assert real.returncode == 0, real.stderr
+    assert "dry run" not in real.stdout

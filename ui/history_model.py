@@ -66,8 +66,8 @@ HANDLED_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipR
 def display(run: RunRecord, key: str) -> str:
     if key == "id":
         return str(run.id)
-    if key == "type":
-        return fmt.type_title(run.type)
+    if key == "type":  # a dry run's counters say what would have happened: the type says it did not
+        return fmt.type_title(run.type) + (" (dry run)" if run.dry_run else "")
     if key == "module":
         return (run.module or "").title()
     if key == "status":

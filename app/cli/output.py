@@ -21,6 +21,8 @@ def run_summary(run: dict[str, Any]) -> str:
         f"  progress: {run['progress'] or '-'}   created {c['created']}, updated {c['updated']}, "
         f"skipped {c['skipped']}, failed {c['failed']}, errors {run['errors_count']}",
     ]
+    if (run.get("params") or {}).get("dry_run"):  # its counters say what would have happened
+        lines.append("  dry run: nothing was changed")
     if run["file_name"]:
         lines.append(f"  file: {run['file_name']}")
     if run["error"]:

@@ -74,6 +74,11 @@ class RunRecord:
         return {name: getattr(self, name) for name in COUNTER_NAMES}
 
     @property
+    def dry_run(self) -> bool:
+        """A run that changed nothing, whatever its counters say it would have."""
+        return bool(self.params.get("dry_run"))
+
+    @property
     def duration(self) -> dt.timedelta | None:
         if self.started_at is None:
             return None

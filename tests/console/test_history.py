@@ -158,3 +158,23 @@ def test_a_live_sample_repaints_only_the_cells_whose_text_changed(make_window, c
     changes.clear()
     model.apply_snapshots({run_id: replace(snap, elapsed=2.2)})
     assert changes == [], "the same counters repaint nothing"
+
+
+def test_a_dry_run_says_so_in_the_history_and_its_detail(make_window, console_engine, qtbot) -> None:
+    """Its counters say what would have been deleted: the type and the detail say nothing was."""
+    from app.engine.runs import enqueue
+
+    dry = enqueue(console_engine, "bulk_delete", {"module": "leads", "where": ["status=unqualified"]})
+    real = enqueue(console_engine, "bulk_delete", {"module": "leads", "where": ["status=unqualified"], "dry_run": False})
+    window = make_window(workers=0)
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: page.model.row_of(dry) is not None and page.model.row_of(real) is not None)
+    type_of = {run_id: page.model.index(page.model.row_of(run_id), COL["type"]).data() for run_id in (dry, real)}
+    assert type_of == {dry: "Bulk Delete (dry run)", real: "Bulk Delete"}
+    with qtbot.waitSignal(page.detail.loaded, timeout=10000):
+        page.open_run(dry)
+    assert "dry run: nothing was changed" in page.detail.subtitle.text()
+    with qtbot.waitSignal(page.detail.loaded, timeout=10000):
+        page.open_run(real)
+    assert "dry run" not in page.detail.subtitle.text()

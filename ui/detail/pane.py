@@ -172,6 +172,8 @@ class RunDetailPane(QWidget):
             bits.append(f"by {run.initiated_by}")
         if run.replay_of:
             bits.append(f"replay of #{run.replay_of}")
+        if run.dry_run:
+            bits.append("dry run: nothing was changed")
         self.subtitle.setText(" · ".join(bits))
         self.summary.show_run(run, self.snapshot if self.snapshot and self.snapshot.run_id == run_id else None)
         self.summary.show_files(run, detail.artifacts)
