@@ -51,7 +51,9 @@ def about(value: int) -> str:
 
 
 def eta(seconds: float | None) -> str:
-    return "" if seconds is None else f"about {duration(seconds)} left"
+    if seconds is None:
+        return ""
+    return "less than a second left" if seconds < 0.5 else f"about {duration(seconds)} left"  # not "about 0s"
 
 
 def row_label(row_number: int | None) -> str:

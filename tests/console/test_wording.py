@@ -66,3 +66,9 @@ def test_the_summary_lists_a_runs_files_and_says_when_an_export_kept_none(qtbot)
     assert tab.files.text() == "Failed records: in-failed-records.csv · CSV · 219 bytes · kept until 2026-12-23"
     tab.show_files(_run(RunStatus.COMPLETED), [])
     assert tab.files.isHidden()
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(0.2, "less than a second left"), (0.6, "about 1s left"),
+                                               (125, "about 2m 05s left"), (None, "")])
+def test_the_time_left_never_reads_zero(seconds: float | None, text: str) -> None:
+    assert fmt.eta(seconds) == text

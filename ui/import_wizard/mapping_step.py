@@ -163,8 +163,10 @@ class MappingStep(QWidget):
     def _check(self) -> None:
         problem = self.problems()
         mapped = sum(1 for v in self.mapping().values() if v)
-        say(self.problem, f"✖ {problem[:1].upper()}{problem[1:]}." if problem else
-            f"{mapped} of {len(self.combos)} columns mapped; the others are ignored.", False if problem else None)
+        columns = len(self.combos)
+        plan = (f"All {columns} columns mapped." if mapped == columns else  # "the others" when there are none misled
+                f"{mapped} of {columns} columns mapped; the others are ignored.")
+        say(self.problem, f"✖ {problem[:1].upper()}{problem[1:]}." if problem else plan, False if problem else None)
         self.changed.emit()
 
     def ready(self) -> bool:

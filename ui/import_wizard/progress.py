@@ -56,3 +56,4 @@ class RunProgress(QWidget):
         left = remaining_seconds(run, live)
         self.eta.setText(fmt.eta(left) if left is not None else
                          "Waiting for a worker" if run.status is RunStatus.PENDING else "")
+        self.eta.setVisible(bool(self.eta.text()))  # an empty line left a gap above the counters

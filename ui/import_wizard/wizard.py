@@ -104,9 +104,9 @@ class ImportWizard(QDialog):
         mapped = sum(1 for v in mapping.values() if v)
         duplicates = {"skip": "skipped", "update": "updated"}.get(self.mapping.duplicate_mode(),
                                                                  self.mapping.duplicate_mode())
+        columns = f"all {mapped} columns" if mapped == len(mapping) else f"{mapped} of {len(mapping)} columns"
         return (f"Import {Path(self.file.path.text()).name} into {MODULE_LABELS[self.file.module_key()]} of "
-                f"{self.file.workspace.currentText()}: {mapped} of {len(mapping)} columns mapped, "
-                f"duplicates {duplicates}.")
+                f"{self.file.workspace.currentText()}: {columns} mapped, duplicates {duplicates}.")
 
     # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
