@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.api.dashboard import Buckets
 from app.engine.status import RunStatus
+from ui.axes import CountAxis
 from ui.theme import status_color
 
 STACK_ORDER = [RunStatus.COMPLETED, RunStatus.WARNING, RunStatus.FAILED, RunStatus.STOPPED,
@@ -31,7 +32,9 @@ class Chart(pg.PlotWidget):
 
     def __init__(self, title: str, y_label: str, *, time_axis: bool = True, legend_columns: int = 1,
                  parent: QWidget | None = None) -> None:
-        axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if time_axis else {}
+        axes: dict[str, pg.AxisItem] = {"left": CountAxis("left")}
+        if time_axis:
+            axes["bottom"] = pg.DateAxisItem(orientation="bottom")
         super().__init__(parent=parent, axisItems=axes)
         self.y_label = y_label
         item = self.getPlotItem()

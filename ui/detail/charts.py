@@ -12,6 +12,7 @@ from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.engine.records import RunRecord
+from ui.axes import CountAxis
 from ui.theme import is_dark, status_color
 
 COUNTER_SERIES = (("processed", "started"), ("created", "completed"), ("updated", "pending"),
@@ -45,8 +46,8 @@ def nice_ceiling(value: float) -> float:
 
 def throughput(samples: list[tuple[float, dict[str, int]]]) -> tuple[list[float], list[float]]:
     """The throughput curve: rows/s over the last RATE_WINDOW_S seconds (or since the first
-    sample), drawn at each sample after the first (a single rate is drawn flat from the first
-    sample, so it shows as a line). Jobs count a batch at a time: between two samples 0.2 s
+    sample), drawn at each sample, the first rate also at the first sample (so the curve starts
+    where the counters do, and a single rate shows as a line). Jobs count a batch at a time: between two samples 0.2 s
     apart the count moved by a whole batch or not at all, and a steady import read 0, 200k, 0, 200k rows/s."""
     rates_x: list[float] = []
     rates: list[float] = []
@@ -58,7 +59,7 @@ def throughput(samples: list[tuple[float, dict[str, int]]]) -> tuple[list[float]
         if t1 > t0:
             rates_x.append(t1)
             rates.append((c1["processed"] - c0["processed"]) / (t1 - t0))
-    if len(rates) == 1:
+    if rates:
         rates_x.insert(0, samples[0][0])
         rates.insert(0, rates[0])
     return rates_x, rates
@@ -80,8 +81,8 @@ class RunCharts(QWidget):
         self._rates_later.setTimerType(Qt.TimerType.PreciseTimer)
         self._rates_later.setInterval(STAGGER_MS)
         self._rates_later.timeout.connect(self._redraw_rates)
-        self.rate_plot = pg.PlotWidget()
-        self.count_plot = pg.PlotWidget()
+        self.rate_plot = pg.PlotWidget(axisItems={"left": CountAxis("left")})
+        self.count_plot = pg.PlotWidget(axisItems={"left": CountAxis("left")})
         self.rate_plot.setObjectName("chart-throughput")
         self.count_plot.setObjectName("chart-counters")
         for plot in (self.rate_plot, self.count_plot):
