@@ -132,3 +132,18 @@ def test_chart_axes_write_counts_as_the_counters_do(qtbot) -> None:
     assert axis.tickStrings([0.0, 150_000.0, 350_000.0], 1.0, 50_000.0) == ["0", "150,000", "350,000"]
     assert axis.tickStrings([0.0, 0.5], 1.0, 0.5) == ["0", "0.5"]  # a slow rate keeps its decimals
     tab.close()
+
+
+def test_a_queued_runs_charts_say_so_instead_of_drawing_an_empty_grid(qtbot) -> None:
+    tab = summary_tab(qtbot)
+    queued = RunRecord(**{**running(utcnow(), 0.0).__dict__, "status": RunStatus.PENDING, "started_at": None})
+    tab.show_run(queued)
+    notes = tab.charts.notes
+    assert all(n.isVisible() and n.textItem.toPlainText() == "Drawn once a worker starts the run" for n in notes)
+    axis = tab.charts.count_plot.getPlotItem().getAxis("left")
+    assert not axis.style["showValues"]  # no 0 to 0.9 beside an empty grid
+    started = utcnow() - dt.timedelta(seconds=1)
+    tab.show_run(running(started, 0.0))
+    tab.show_run(running(started, 0.5))
+    assert not any(n.isVisible() for n in notes) and axis.style["showValues"]
+    tab.close()

@@ -106,6 +106,14 @@ class RunCharts(QWidget):
             item.disableAutoRange()
             item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self.rate_curve = self.rate_plot.plot(fillLevel=0)
+        # what an empty chart says instead of a grid with axes from 0 to 0.9 (a queued run)
+        self._note = ""
+        self.notes = []
+        for plot in (self.rate_plot, self.count_plot):
+            note = pg.TextItem(anchor=(0.5, 0.5))
+            note.setPos(0.5, 0.5)  # the middle of an empty chart's range
+            plot.addItem(note)
+            self.notes.append(note)
         # The legend is a label above the plot: an overlay legend would hide the curves.
         self.legend = QLabel()
         self.legend.setObjectName("chart-legend")
@@ -140,6 +148,8 @@ class RunCharts(QWidget):
         self.rate_curve.setBrush(pg.mkBrush(started.lighter(170) if not is_dark() else started.darker(250)))
         for name, color in COUNTER_SERIES:
             self.count_curves[name].setPen(pg.mkPen(status_color(color), width=2))
+        for note in self.notes:
+            note.setColor(palette.color(QPalette.ColorRole.PlaceholderText))
         self.legend.setText("&nbsp;&nbsp;".join(
             f'<span style="color:{status_color(color).name()}">&#9632;</span>&nbsp;{name.title()}'
             for name, color in COUNTER_SERIES))
@@ -147,6 +157,24 @@ class RunCharts(QWidget):
     def reset(self) -> None:
         self.samples.clear()
         self._redraw()
+
+    def set_note(self, text: str) -> None:
+        """What the charts say while they have nothing to draw ("" for nothing)."""
+        if text != self._note:
+            self._note = text
+            self._show_note()
+
+    def _show_note(self) -> None:
+        """The note, and the axes' numbers hidden, while there is no sample (an empty grid
+        numbered 0 to 0.9 read as a run moving a fraction of a row a second)."""
+        empty = not self.samples
+        for plot, note in zip((self.rate_plot, self.count_plot), self.notes, strict=True):
+            note.setText(self._note if empty else "")
+            note.setVisible(empty and bool(self._note))
+            for name in ("left", "bottom"):
+                axis = plot.getPlotItem().getAxis(name)
+                if axis.style["showValues"] == empty:
+                    axis.setStyle(showValues=not empty)
 
     def add_sample(self, elapsed: float, counters: dict[str, int]) -> None:
         """One more point, seconds since the run started. A sample no later than the last
@@ -206,6 +234,8 @@ class RunCharts(QWidget):
             curve.setData(xs, [c[name] for _, c in self.samples])
         top = max((max(c.values(), default=0) for _, c in self.samples), default=0)
         self._fit(self.count_plot, xs[-1] if xs else 0.0, top)
+        if len(self.samples) <= 2:  # it changes only between no sample and some
+            self._show_note()
         if stagger:
             self._rates_later.start()
         else:

@@ -139,6 +139,8 @@ class SummaryTab(QWidget):
         self.times.setText(" · ".join(parts))
         self.error.setText(run.error or "")
         self.error.setVisible(bool(run.error))
+        self.charts.set_note("Drawn once a worker starts the run" if run.status is RunStatus.PENDING else
+                             "Nothing to draw: the run never started" if run.started_at is None else "")
         if run.status is RunStatus.STARTED:
             elapsed = snapshot.elapsed if snapshot is not None else row_elapsed(run)
             sample = {k: int(counters[k] or 0) for k in ("processed", "created", "updated", "skipped", "failed")}
