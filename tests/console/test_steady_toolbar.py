@@ -43,3 +43,17 @@ def test_selection_counts_leave_the_search_box_and_buttons_in_place(make_window,
     page.table.clearSelection()
     assert header_geometry(window, page) == steady
     assert page.cancel_button.text() == "Cancel Selected" and not page.cancel_button.isEnabled()
+
+
+@pytest.mark.parametrize("size", [(1400, 860), (1000, 700)])
+def test_the_search_box_stays_put_while_a_search_counts(make_window, qtbot, size) -> None:
+    """The count beside the box reads "40 runs", "Searching…", "Counting…", "0 runs" in turn while
+    a person types: the box they type in keeps its place and width."""
+    window = make_window(workers=0)
+    window.resize(*size)
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    steady = header_geometry(window, page)[1:]
+    for text in ("Searching…", "Counting…", "0 runs", "1 run", "12,345 runs"):
+        page.count_label.setText(text)
+        assert header_geometry(window, page)[1:] == steady, text

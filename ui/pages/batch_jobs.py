@@ -43,14 +43,20 @@ COLUMN_WIDTHS = {"id": 76, "type": 150, "module": 80, "file_name": 180, "status"
 
 class CountLabel(QLabel):
     """As wide as its longest text where there is room, so that the search box beside it stays put
-    while "about N runs", "Searching…" and the exact count take turns; a narrow window (1024
-    pixels) still shrinks it to the text it shows (its minimum size is its text's, as any label's)."""
+    while "about N runs", "Searching…" and the exact count take turns; a narrow window (1000
+    pixels) shrinks it to what "Searching…" needs, no further, so the box being typed in does not
+    shift while a search runs ("400 runs" -> "Searching…" -> "58 runs" moved it 20 px each way)."""
 
     WIDEST = "about 10,000,000 runs"
+    NARROWEST = "Searching…"
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         hint = super().sizeHint()
         return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance(self.WIDEST) + 4), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance(self.NARROWEST) + 4), hint.height())
 
 
 class BulkButton(QPushButton):
