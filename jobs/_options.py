@@ -6,19 +6,9 @@ from pydantic import Field
 
 from app.engine.jobtype import JobOptions
 
-DRY_RUN = "Fetch and report what would change without changing anything."
-
 
 class DryRunOptions(JobOptions):
-    dry_run: bool = Field(False, title="Dry Run", description=DRY_RUN)
-
-
-class SafeDryRunOptions(DryRunOptions):
-    """A job that destroys what it touches starts as a dry run (seed 003 makes Dry Run available
-    on jobs that delete data and names no default; the safe choice is the one a slip costs
-    nothing): the form shows it ticked, the command line needs `--set dry_run=false`."""
-
-    dry_run: bool = Field(True, title="Dry Run", description=DRY_RUN + " On by default: clear it to delete.")
+    dry_run: bool = Field(False, title="Dry Run", description="Fetch and report what would change without changing anything.")
 
 
 class ForceOptions(DryRunOptions):

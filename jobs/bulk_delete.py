@@ -9,13 +9,13 @@ from app.domain import batches, bulk
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from app.records.modules import module_table
-from jobs._options import SafeDryRunOptions
+from jobs._options import DryRunOptions
 from jobs._records import MODULE_FIELD, ModuleName, check_filter, filter_field, selections
 
 BATCH = 5_000
 
 
-class Options(SafeDryRunOptions):
+class Options(DryRunOptions):
     module: ModuleName = MODULE_FIELD
     where: list[str] = filter_field(required=True)  # type: ignore[assignment]
 

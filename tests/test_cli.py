@@ -78,13 +78,14 @@ def test_db_upgrade_and_demo(cli, db_url):
     assert _json(cli("demo", "--small", "--json", db=db_url)) == {"workspaces": 0}, "demo data is never doubled"
 
 
-def test_a_bulk_delete_is_a_dry_run_unless_told_otherwise_and_says_so(cli, db_url, engine):
+def test_a_dry_run_says_so_in_its_summary(cli, db_url, engine):
+    """`run bulk_delete` deletes unless told otherwise (the contract); a dry run says it changed nothing."""
     add_workspace(engine, "emea")
     dry = cli("run", "bulk_delete", "--workspace", "emea", "--set", "module=leads", "--set", "where=status=new",
-              "--wait", db=db_url)
+              "--set", "dry_run=true", "--wait", db=db_url)
     assert dry.returncode == 0, dry.stderr
     assert "dry run: nothing was changed" in dry.stdout
     real = cli("run", "bulk_delete", "--workspace", "emea", "--set", "module=leads", "--set", "where=status=new",
-               "--set", "dry_run=false", "--wait", db=db_url)
+               "--wait", "--json", db=db_url)
     assert real.returncode == 0, real.stderr
-    assert "dry run" not in real.stdout
+    assert json.loads(real.stdout)["params"]["dry_run"] is False

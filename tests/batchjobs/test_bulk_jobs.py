@@ -103,7 +103,7 @@ def test_bulk_delete_counts_first_then_deletes_in_batches(engine: Engine, monkey
     run_job(engine, "rebuild_search_index")
     run_job(engine, "rollup_refresh", workspace=w.ws_a)
     monkeypatch.setattr(bulk_delete, "BATCH", 3)
-    params = {"module": "leads", "where": ["status=qualified"], "dry_run": False}
+    params = {"module": "leads", "where": ["status=qualified"]}
     run = run_job(engine, "bulk_delete", params, workspace=w.ws_a)
     assert run.status is RunStatus.COMPLETED, run.error
     assert run.total == run.processed == 6
@@ -122,23 +122,18 @@ def test_bulk_delete_counts_first_then_deletes_in_batches(engine: Engine, monkey
     assert refreshed.result and refreshed.result[f"{w.ws_a}:leads"]["removed"] == 0, "no orphan search documents"
 
 
-def test_bulk_delete_dry_run_changes_nothing_and_is_the_default(engine: Engine) -> None:
-    """Dry Run is on unless the run says otherwise: a bulk delete given only its filter counts."""
+def test_bulk_delete_dry_run_changes_nothing(engine: Engine) -> None:
     build(engine)
     before = domain_checksums(engine)
     run = run_job(engine, "bulk_delete", {"module": "accounts", "where": ["name~c"], "dry_run": True})
     assert run.status is RunStatus.COMPLETED and run.total == 2 and run.result["matching"] == 2  # type: ignore[index]
-    assert domain_checksums(engine) == before
-    unsaid = run_job(engine, "bulk_delete", {"module": "accounts", "where": ["name~c"]})
-    assert unsaid.params["dry_run"] is True and unsaid.result["deleted"] == 0  # type: ignore[index]
     assert domain_checksums(engine) == before
 
 
 def test_bulk_delete_cancel_keeps_what_was_deleted(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     w = build(engine)
     monkeypatch.setattr(bulk_delete, "BATCH", 5)
-    run = run_job(engine, "bulk_delete", {"module": "leads", "where": ["country=Germany"], "dry_run": False},
-                  workspace=w.ws_a,
+    run = run_job(engine, "bulk_delete", {"module": "leads", "where": ["country=Germany"]}, workspace=w.ws_a,
                   cancel_after=5)
     assert run.status is RunStatus.STOPPED and run.processed == 5
     assert sum(statuses(engine, w.ws_a).values()) == 13
@@ -146,7 +141,7 @@ def test_bulk_delete_cancel_keeps_what_was_deleted(engine: Engine, monkeypatch: 
 
 def test_bulk_delete_of_accounts_unlinks_their_records(engine: Engine) -> None:
     w = build(engine)
-    run = run_job(engine, "bulk_delete", {"module": "accounts", "where": ["name=Acme"], "dry_run": False})
+    run = run_job(engine, "bulk_delete", {"module": "accounts", "where": ["name=Acme"]})
     assert run.processed == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).where(leads.c.account_id == w.accounts["acme"])).scalar_one() == 0

@@ -164,8 +164,8 @@ def test_a_dry_run_says_so_in_the_history_and_its_detail(make_window, console_en
     """Its counters say what would have been deleted: the type and the detail say nothing was."""
     from app.engine.runs import enqueue
 
-    dry = enqueue(console_engine, "bulk_delete", {"module": "leads", "where": ["status=unqualified"]})
-    real = enqueue(console_engine, "bulk_delete", {"module": "leads", "where": ["status=unqualified"], "dry_run": False})
+    dry = enqueue(console_engine, "bulk_delete", {"module": "leads", "where": ["status=unqualified"], "dry_run": True})
+    real = enqueue(console_engine, "bulk_delete", {"module": "leads", "where": ["status=unqualified"]})
     window = make_window(workers=0)
     page = window.show_page("batch_jobs")
     wait_loaded(qtbot, page)

@@ -150,29 +150,3 @@ def test_an_import_from_the_dialog_stores_its_file_with_the_run(qtbot, console_e
                                                                       dialog.workspace_id())
     with console_engine.connect() as conn:
         assert artifacts.find(conn, run_id, "source") is not None
-
-
-def test_bulk_delete_opens_as_a_dry_run_and_deletes_only_once_it_is_cleared(qtbot, console_engine: Engine,
-                                                                            query_thread) -> None:
-    """Seed 003 offers Dry Run on jobs that delete and names no default: the form starts on the
-    safe side, and a person clears it to delete."""
-    dialog = open_dialog(qtbot, console_engine, query_thread)
-    check_job(qtbot, dialog, "bulk_delete")
-    form = dialog.cards["bulk_delete"].form
-    dry_run = form.editors["dry_run"].box  # type: ignore[attr-defined]
-    assert dry_run.isChecked()
-    where = form.editors["where"]
-    qtbot.keyClicks(where.entry, "status=unqualified")  # type: ignore[attr-defined]
-    qtbot.keyClick(where.entry, Qt.Key.Key_Return)  # type: ignore[attr-defined]
-    qtbot.waitUntil(dialog.run_button.isEnabled)
-    with qtbot.waitSignal(dialog.queued) as queued:
-        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    (run_id,) = queued.args[0]
-    assert get_run(console_engine, run_id).params["dry_run"] is True
-
-    again = open_dialog(qtbot, console_engine, query_thread, preselect=["bulk_delete"])
-    form = again.cards["bulk_delete"].form
-    box = form.editors["dry_run"].box  # type: ignore[attr-defined]
-    assert box.isChecked()
-    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + box.rect().center() / 4)
-    assert not box.isChecked() and form.values()["dry_run"] is False
