@@ -150,3 +150,70 @@ def test_an_import_from_the_dialog_stores_its_file_with_the_run(qtbot, console_e
                                                                       dialog.workspace_id())
     with console_engine.connect() as conn:
         assert artifacts.find(conn, run_id, "source") is not None
+
+
+def fill_bulk_delete(qtbot, dialog: RunJobDialog):  # type: ignore[no-untyped-def]
+    check_job(qtbot, dialog, "bulk_delete")
+    form = dialog.cards["bulk_delete"].form
+    where = form.editors["where"]
+    qtbot.keyClicks(where.entry, "status=unqualified")  # type: ignore[attr-defined]
+    qtbot.keyClick(where.entry, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.run_button.isEnabled)
+    return form
+
+
+def bulk_deletes(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(tables.job_runs.c.params).where(tables.job_runs.c.type == "bulk_delete")).scalars())
+
+
+def test_a_bulk_delete_without_dry_run_asks_first_and_cancel_queues_nothing(qtbot, console_engine: Engine,
+                                                                            query_thread) -> None:
+    from tests.console.helpers import answer_next_modal
+
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    form = fill_bulk_delete(qtbot, dialog)
+    assert form.values()["dry_run"] is False  # the option's default: the command line deletes too
+    before = bulk_deletes(console_engine)
+    seen: dict[str, str] = {}
+
+    def read(box) -> None:  # type: ignore[no-untyped-def]
+        seen.update(text=box.text(), more=box.informativeText(), default=box.defaultButton().objectName(),
+                    buttons=" ".join(sorted(b.text() for b in box.buttons())))
+
+    asked = answer_next_modal(qtbot, "confirm-delete-no", then=read)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert asked == ["ConfirmDelete"]
+    assert seen["text"] == f"Delete every Leads record matching status=unqualified in {dialog.workspace.currentText()}?"
+    assert "cannot be undone" in seen["more"]
+    assert seen["default"] == "confirm-delete-no" and seen["buttons"] == "Cancel Delete"
+    assert dialog.isVisible() and dialog.run_button.isEnabled()
+    assert "nothing was deleted" in dialog.status.text()
+    assert bulk_deletes(console_engine) == before  # nothing queued
+
+
+def test_a_bulk_delete_confirmed_is_queued_and_a_dry_run_is_not_asked_about(qtbot, console_engine: Engine,
+                                                                           query_thread, monkeypatch) -> None:
+    from tests.console.helpers import answer_next_modal
+
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    fill_bulk_delete(qtbot, dialog)
+    asked = answer_next_modal(qtbot, "confirm-delete-yes")
+    with qtbot.waitSignal(dialog.queued) as queued:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert asked == ["ConfirmDelete"]
+    (run_id,) = queued.args[0]
+    assert get_run(console_engine, run_id).params["dry_run"] is False
+
+    questions: list[object] = []
+    monkeypatch.setattr("ui.run_job.dialog.confirm_delete", lambda *args: questions.append(args) or False)
+    again = open_dialog(qtbot, console_engine, query_thread)
+    form = fill_bulk_delete(qtbot, again)
+    box = form.editors["dry_run"].box  # type: ignore[attr-defined]
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert form.values()["dry_run"] is True
+    with qtbot.waitSignal(again.queued) as queued:
+        qtbot.mouseClick(again.run_button, Qt.MouseButton.LeftButton)
+    assert questions == []  # a dry run deletes nothing: no question
+    assert get_run(console_engine, queued.args[0][0]).params["dry_run"] is True
