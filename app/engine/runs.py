@@ -51,10 +51,16 @@ def validate_params(job: JobType, params: dict[str, Any]) -> dict[str, Any]:
         options = job.parse_options(params)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {_reason(err)}" for err in exc.errors()
         )
         raise OptionsError(f"invalid options for {job.key}: {problems}") from None
     return options.model_dump(mode="json")
+
+
+def _reason(err: Any) -> str:
+    """pydantic's message, without the 'Value error, ' it puts before our own validators' words."""
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ") if err.get("type") == "value_error" else msg
 
 
 def resolve_workspace(conn: Connection, workspace: str | int | None) -> int | None:

@@ -1,0 +1,56 @@
+"""Wrong input on the command line ends in one line a person understands and the exit
+status SPEC gives (2 usage, 1 failed), never a traceback — on both backends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.engine_support import add_workspace
+
+
+def _one_line(result, code: int, words: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("batchdesk: ") and words in last, result.stderr
+
+
+def test_output_to_a_missing_folder_or_a_folder_is_a_usage_error(cli, db_url, engine, tmp_path: Path):
+    add_workspace(engine, "main")
+    source = tmp_path / "leads.csv"
+    source.write_text("first_name,last_name,email\nAnn,,ann@example.com\n", encoding="utf-8")
+    run = json.loads(cli("import", str(source), "--module", "leads", "--wait", "--json", db=db_url, check=True).stdout)
+    assert run["counters"]["failed"] == 1
+    for command in ("failed-records", "download"):
+        _one_line(cli("jobs", command, str(run["id"]), "-o", str(tmp_path / "nowhere" / "x.csv"), db=db_url),
+                  2, "no such folder")
+        _one_line(cli("jobs", command, str(run["id"]), "-o", str(tmp_path), db=db_url), 2, "it is a folder")
+    _one_line(cli("export", "--module", "leads", "-o", str(tmp_path), "--wait", db=db_url), 2, "it is a folder")
+    assert not list(tmp_path.glob("*.part")), "no half-written file is left behind"
+    saved = cli("jobs", "failed-records", str(run["id"]), "-o", str(tmp_path / "failed.csv"), db=db_url)
+    assert saved.returncode == 0 and (tmp_path / "failed.csv").read_text(encoding="utf-8").startswith("first_name")
+
+
+def test_jobs_list_checks_its_filters(cli, db_url):
+    for args, words in (
+        (("--limit", "-1"), "--limit must be at least 1"),
+        (("--limit", "0"), "--limit must be at least 1"),
+        (("--type", "no_such_job"), "unknown job type 'no_such_job'"),
+        (("--module", "planets"), "unknown module 'planets'"),
+    ):
+        _one_line(cli("jobs", "list", *args, db=db_url), 2, words)
+
+
+def test_job_type_by_title_and_options_error_without_pydantic_prefix(cli, db_url):
+    run = json.loads(cli("run", "Re-score", "--set", "dry_run=true", "--wait", "--json", db=db_url, check=True).stdout)
+    assert run["type"] == "rescore"
+    listed = json.loads(cli("jobs", "list", "--type", "Re-score", "--module", "Leads", "--json", db=db_url, check=True).stdout)
+    assert [r["id"] for r in listed] == [run["id"]]
+    result = cli("run", "rescore", "--set", "where=planet=mars", db=db_url)
+    _one_line(result, 2, "leads have no field 'planet'")
+    assert "Value error" not in result.stderr
+
+
+def test_unsupported_database_url_is_a_usage_error(cli):
+    _one_line(cli("jobs", "list", db="mysql://someone@127.0.0.1/crm"), 2, "unsupported database 'mysql'")
