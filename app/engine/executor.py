@@ -162,7 +162,7 @@ def execute_and_claim(
     error: str | None = None
     try:
         if ctx.checkpoint_state is not None:
-            ctx.log("Resuming from the last committed checkpoint", "warning")
+            ctx.log("Resuming from the last committed checkpoint", "warning", counts=False)
         job.run(ctx, options)
         status = final_status(ctx)
     except JobStopped:
