@@ -208,7 +208,10 @@ def jobs_cancel(args: argparse.Namespace) -> int:
 def jobs_replay(args: argparse.Namespace) -> int:
     engine = open_database(args.db)
     _existing(engine, args.id)
-    new_id = replay(engine, args.id, run_date=parse_date(args.run_date))
+    try:
+        new_id = replay(engine, args.id, run_date=parse_date(args.run_date))
+    except OptionsError as exc:
+        raise UsageError(str(exc)) from None
     return report(engine, new_id, args)
 
 

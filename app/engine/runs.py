@@ -298,6 +298,9 @@ def request_cancel(engine: Engine, run_id: int, by: str | None = None) -> RunSta
 def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, initiated_by: str | None = None) -> int:
     """A new run of the same type, workspace and parameters, linked to the original."""
     original = get_run(engine, run_id)
+    if not source_kept(original):
+        raise OptionsError(f"run {run_id} is archived: its file {original.file_name or original.params['file']} was "
+                           "removed with its details, so it cannot be replayed; import the file again")
     job = get_job_type(original.type)
     with write_transaction(engine) as conn:
         new_id = insert_run(
@@ -309,6 +312,12 @@ def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, init
         _copy_source_artifacts(conn, original.id, new_id)
         add_log(conn, new_id, f"Replay of run #{original.id}")
     return new_id
+
+
+def source_kept(run: RunRecord) -> bool:
+    """False for an archived run that read a file: retention took its stored copy, and a replay
+    would read whatever has that name in the current folder (or nothing) instead."""
+    return not (run.archived and run.params.get("file"))
 
 
 def _copy_source_artifacts(conn: Connection, from_run: int, to_run: int) -> None:
