@@ -49,6 +49,9 @@ class JobType:
     per_workspace: bool = True  # runs need a workspace
     resumable: bool = False  # an orphaned run is re-queued and resumes from its checkpoint
     due: DueCheck | None = None  # scheduled jobs only
+    # Checks of the options against the database before a run is queued (an Employee ID that
+    # exists); raises ValueError with the reason, which the caller reports as a usage error.
+    check: Callable[[Connection, Any], None] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def parse_options(self, params: dict[str, Any]) -> JobOptions:

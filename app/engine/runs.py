@@ -97,6 +97,11 @@ def enqueue(
     clean = validate_params(job, params or {})
     with write_transaction(engine) as conn:
         workspace_id = resolve_workspace(conn, workspace)
+        if job.check is not None:
+            try:
+                job.check(conn, job.parse_options(clean))
+            except ValueError as exc:
+                raise OptionsError(f"invalid options for {job.key}: {exc}") from None
         run_id = insert_run(
             conn, job, clean, workspace_id=workspace_id, run_date=run_date or today(),
             initiated_by=initiated_by or current_user(), file_name=file_name,
