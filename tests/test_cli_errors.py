@@ -54,3 +54,31 @@ def test_job_type_by_title_and_options_error_without_pydantic_prefix(cli, db_url
 
 def test_unsupported_database_url_is_a_usage_error(cli):
     _one_line(cli("jobs", "list", db="mysql://someone@127.0.0.1/crm"), 2, "unsupported database 'mysql'")
+
+
+def test_a_failed_or_cancelled_run_says_why_on_stderr(cli, db_url, engine, tmp_path: Path):
+    """Exit 1 for a run that failed or was stopped comes 'always with a one-line message on
+    stderr' (SPEC), also with --json, whose stdout stays the run alone."""
+    add_workspace(engine, "main")
+    failed = cli("run", "sync", "--workspace", "main", "--set", "source=folder", "--set", f"folder={tmp_path / 'none'}",
+                 "--wait", "--json", db=db_url)
+    _one_line(failed, 1, "failed: SourceError: the drop folder")
+    assert json.loads(failed.stdout)["status"] == "failed"
+    queued = json.loads(cli("run", "retention_cleanup", "--json", db=db_url, check=True).stdout)
+    assert cli("jobs", "cancel", str(queued["id"]), db=db_url).returncode == 0
+    stopped = cli("jobs", "replay", str(queued["id"]), db=db_url)
+    assert stopped.returncode == 0 and stopped.stderr == "", "a queued replay is no failure"
+
+
+def test_report_of_a_stopped_run_says_so(engine, capsys):
+    import argparse
+
+    from app.cli.commands import report
+    from app.engine.runs import enqueue, request_cancel
+
+    run_id = enqueue(engine, "retention_cleanup", {})
+    request_cancel(engine, run_id)
+    assert report(engine, run_id, argparse.Namespace(json=True, wait=False)) == 1
+    out = capsys.readouterr()
+    assert json.loads(out.out)["status"] == "stopped"
+    assert out.err == f"batchdesk: run {run_id} was cancelled; what it did before is kept\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -132,6 +133,11 @@ def report(engine: Engine, run_id: int, args: argparse.Namespace) -> int:
     else:
         print(run_summary(data))
     status = RunStatus(data["status"])
+    if status is RunStatus.FAILED:
+        reason = (data.get("error") or "see its log").strip().splitlines()[0]
+        print(f"batchdesk: run {run_id} failed: {reason}", file=sys.stderr)
+    elif status is RunStatus.STOPPED:
+        print(f"batchdesk: run {run_id} was cancelled; what it did before is kept", file=sys.stderr)
     return EXIT_RUN_FAILED if status in (RunStatus.FAILED, RunStatus.STOPPED) else EXIT_OK
 
 
