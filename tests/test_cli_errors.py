@@ -82,3 +82,18 @@ def test_report_of_a_stopped_run_says_so(engine, capsys):
     out = capsys.readouterr()
     assert json.loads(out.out)["status"] == "stopped"
     assert out.err == f"batchdesk: run {run_id} was cancelled; what it did before is kept\n"
+
+
+def test_a_reader_that_goes_away_is_no_traceback(cli, db_url):
+    """`batchdesk jobs types --json | head -1`: the pipe closes before the output is written;
+    the command stops quietly with the shell's SIGPIPE status instead of a BrokenPipeError."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli.main", "--db", db_url, "jobs", "types", "--json"],
+                            cwd=cli.home, env=cli.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the child has imported enough to print
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
