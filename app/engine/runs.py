@@ -76,6 +76,15 @@ def resolve_workspace(conn: Connection, workspace: str | int | None) -> int | No
     return int(found)
 
 
+def _only_workspace(conn: Connection, job: JobType) -> int:
+    """The workspace a one-workspace job goes to when none was named: the only one there is."""
+    keys = conn.execute(select(tables.workspaces.c.id, tables.workspaces.c.key).order_by(tables.workspaces.c.id)).all()
+    if len(keys) != 1:
+        raise OptionsError(f"{job.key} writes into one workspace: name it (--workspace), one of: "
+                           + (", ".join(k for _, k in keys) or "none exists yet"))
+    return int(keys[0][0])
+
+
 def add_log(conn: Connection, run_id: int, message: str, level: str = "info") -> None:
     conn.execute(insert(logs_table).values(run_id=run_id, at=utcnow(), level=level, message=message))
 
@@ -97,6 +106,8 @@ def enqueue(
     clean = validate_params(job, params or {})
     with write_transaction(engine) as conn:
         workspace_id = resolve_workspace(conn, workspace)
+        if job.one_workspace and workspace_id is None:
+            workspace_id = _only_workspace(conn, job)
         if job.check is not None:
             try:
                 job.check(conn, job.parse_options(clean))
