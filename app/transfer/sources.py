@@ -270,12 +270,13 @@ def _consume(reader: Iterator[list[str]], count: int) -> int:
 
 
 def is_workbook(path: Path) -> bool:
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return True
-    if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
-        return False
+    """The bytes decide before the name: a workbook saved as `.csv` is still read as one (it
+    used to be parsed as CSV text and fail with 'no column maps to ...'); a `.xlsx` that is
+    not a workbook goes to the workbook reader, which says so."""
     with path.open("rb") as handle:
-        return handle.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+        if handle.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+            return True
+    return path.suffix.lower() in WORKBOOK_SUFFIXES
 
 
 def open_source(path: str | Path, sheet: str | None = None) -> Source:
