@@ -27,6 +27,7 @@ def test_output_to_a_missing_folder_or_a_folder_is_a_usage_error(cli, db_url, en
                   2, "no such folder")
         _one_line(cli("jobs", command, str(run["id"]), "-o", str(tmp_path), db=db_url), 2, "it is a folder")
     _one_line(cli("export", "--module", "leads", "-o", str(tmp_path), "--wait", db=db_url), 2, "it is a folder")
+    _one_line(cli("import", str(tmp_path), "--module", "leads", db=db_url), 2, "it is a folder, not a CSV or XLSX file")
     assert not list(tmp_path.glob("*.part")), "no half-written file is left behind"
     saved = cli("jobs", "failed-records", str(run["id"]), "-o", str(tmp_path / "failed.csv"), db=db_url)
     assert saved.returncode == 0 and (tmp_path / "failed.csv").read_text(encoding="utf-8").startswith("first_name")

@@ -43,6 +43,8 @@ def _map_pairs(pairs: list[str]) -> dict[str, str]:
 def import_file(args: argparse.Namespace) -> int:
     module = _module(args.module)
     path = Path(args.file)
+    if path.is_dir():
+        raise UsageError(f"cannot read {args.file}: it is a folder, not a CSV or XLSX file")
     if not path.is_file():
         raise UsageError(f"cannot read {args.file}: no such file")
     run_date = parse_date(args.run_date)
