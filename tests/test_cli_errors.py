@@ -98,3 +98,28 @@ def test_a_reader_that_goes_away_is_no_traceback(cli, db_url):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_run_whose_worker_died_reads_true_with_no_worker_left(cli, db_url, engine):
+    """SIGKILLed worker, no other worker or console running: `jobs show` / `jobs list` find the
+    orphan past its lease and show it failed with the reason in its log (a resumable import is
+    queued again), instead of 'started' forever."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.clock import utcnow
+    from app.db import tables
+    from app.engine.history import log_lines
+    from app.engine.runs import claim, enqueue
+
+    run_id = enqueue(engine, "rebuild_search_index", {})
+    assert claim(engine, "dead-host:1:0", run_id) is not None
+    with engine.begin() as conn:
+        conn.execute(update(tables.job_runs).where(tables.job_runs.c.id == run_id)
+                     .values(heartbeat_at=utcnow() - dt.timedelta(minutes=5)))
+    shown = json.loads(cli("jobs", "show", str(run_id), "--json", db=db_url, check=True).stdout)
+    assert shown["status"] == "failed" and "stopped responding" in shown["error"]
+    assert log_lines(engine, run_id)[-1]["message"].startswith("Failed: Worker dead-host:1:0 stopped responding")
+    listed = json.loads(cli("jobs", "list", "--status", "failed", "--json", db=db_url, check=True).stdout)
+    assert [r["id"] for r in listed] == [run_id]

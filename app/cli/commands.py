@@ -19,6 +19,7 @@ from app.cli.params import parse_assignments
 from app.engine import artifacts, history
 from app.engine.executor import execute
 from app.engine.jobtype import JobType
+from app.engine.recovery import recover_orphans
 from app.engine.registry import UnknownJobType, get_job_type, job_types
 from app.engine.runs import (
     OptionsError,
@@ -161,6 +162,7 @@ def jobs_list(args: argparse.Namespace) -> int:
     if args.module and args.module.strip().lower() not in MODULES:
         raise UsageError(f"unknown module {args.module!r}; use one of: {', '.join(MODULES)}")
     engine = open_database(args.db)
+    recover_orphans(engine)  # a run whose worker died reads as what it is, even with no worker left
     try:
         flt = history.RunFilter(
             types=[job_key] if job_key else [],
@@ -190,6 +192,7 @@ def _existing(engine: Engine, run_id: int) -> None:
 def jobs_show(args: argparse.Namespace) -> int:
     engine = open_database(args.db)
     _existing(engine, args.id)
+    recover_orphans(engine)
     data = run_json(engine, args.id)
     if args.json:
         emit_json(data)
