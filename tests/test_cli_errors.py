@@ -123,3 +123,27 @@ def test_a_run_whose_worker_died_reads_true_with_no_worker_left(cli, db_url, eng
     assert log_lines(engine, run_id)[-1]["message"].startswith("Failed: Worker dead-host:1:0 stopped responding")
     listed = json.loads(cli("jobs", "list", "--status", "failed", "--json", db=db_url, check=True).stdout)
     assert [r["id"] for r in listed] == [run_id]
+
+
+def test_a_file_gone_with_retention_says_so(cli, db_url, engine, tmp_path: Path):
+    """Seed 000: 'After 7 days, the file is deleted and you will need to re-export.'"""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.clock import utcnow
+    from app.db import tables
+    from app.engine.runs import enqueue
+
+    add_workspace(engine, "main")
+    run = json.loads(cli("export", "--module", "leads", "-o", str(tmp_path / "x.csv"), "--wait", "--json",
+                         db=db_url, check=True).stdout)
+    with engine.begin() as conn:
+        conn.execute(update(tables.artifacts).where(tables.artifacts.c.run_id == run["id"])
+                     .values(created_at=utcnow() - dt.timedelta(days=8)))
+    assert cli("run", "retention_cleanup", "--wait", db=db_url).returncode == 0
+    _one_line(cli("jobs", "download", str(run["id"]), "-o", str(tmp_path / "y.csv"), db=db_url), 1,
+              f"the export file of run {run['id']} was deleted: export files are kept 7 days; export again")
+    queued = enqueue(engine, "rescore", {})
+    _one_line(cli("jobs", "download", str(queued), "-o", str(tmp_path / "z.csv"), db=db_url), 1,
+              f"run {queued} has not finished (Queued); it has no file yet")

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from app.cli.database import open_database
 from app.cli.errors import EXIT_OK, EXIT_RUN_FAILED, CommandFailed, UsageError
-from app.cli.files import output_path, save_artifact
+from app.cli.files import missing_file, output_path, save_artifact
 from app.cli.output import emit_json, run_summary, table
 from app.cli.params import parse_assignments
 from app.engine import artifacts, history
@@ -230,7 +230,7 @@ def _save_artifact(engine: Engine, run_id: int, kinds: tuple[str, ...], output: 
     with engine.connect() as conn:
         found = next((a for kind in kinds if (a := artifacts.find(conn, run_id, kind)) is not None), None)
     if found is None:
-        raise CommandFailed(f"run {run_id} has no {what}")
+        raise CommandFailed(missing_file(engine, run_id, what))
     size = save_artifact(engine, found, path)
     print(f"saved {what} of run {run_id} to {output} ({size:,} bytes)")
     return EXIT_OK

@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 
 from app.cli.errors import CommandFailed, UsageError
 from app.engine import artifacts
+from app.engine.runs import get_run
+from app.engine.status import RunStatus
+from app.settings_store import retention_days
 
 
 def output_path(output: str) -> Path:
@@ -30,3 +33,21 @@ def save_artifact(engine: Engine, artifact_id: int, path: Path) -> int:
         return artifacts.save_to(engine, artifact_id, path)
     except OSError as exc:
         raise CommandFailed(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def missing_file(engine: Engine, run_id: int, what: str) -> str:
+    """Why a run has no file to save, in the seed's terms: not finished yet, or deleted by
+    retention after N days ('you will need to re-export'), or it never made one."""
+    run = get_run(engine, run_id)
+    if not run.status.finished:
+        return f"run {run_id} has not finished ({run.status.label}); it has no {what} yet"
+    with engine.connect() as conn:
+        days = retention_days(conn)
+    done = run.status in (RunStatus.COMPLETED, RunStatus.WARNING)
+    if what == "file" and run.type == "export" and done:
+        return (f"the export file of run {run_id} was deleted: export files are kept {days['export']} days; "
+                "export again")
+    if what == "failed-records file" and run.type == "import" and run.failed:
+        return (f"the failed-records file of run {run_id} was deleted: such files are kept "
+                f"{days['failed_records']} days")
+    return f"run {run_id} has no {what}"
