@@ -1,4 +1,4 @@
-"""Replay after retention: an archived import lost its stored file with its details, so a
+"""Replay rules. After retention: an archived import lost its stored file with its details, so a
 replay must say so instead of reading whatever file of that name is in the current folder;
 an archived run that read no file still replays from its kept parameters."""
 
@@ -49,3 +49,12 @@ def test_archived_import_is_not_replayed_from_a_stranger_file(engine, tmp_path: 
     kept = get_run(engine, other.id)
     assert kept.archived and can_replay(kept)
     assert run_to_end(engine, replay(engine, other.id)).status is RunStatus.COMPLETED
+
+
+def test_a_run_is_replayed_once_it_has_ended(engine):
+    """As the console's Replay button: a queued or running run is not replayed (that would
+    queue the same work twice); the command line says so (exit 2)."""
+    queued = enqueue(engine, "rescore", {})
+    with pytest.raises(OptionsError, match=f"run {queued} has not ended \\(Queued\\)"):
+        replay(engine, queued)
+    assert not can_replay(get_run(engine, queued))

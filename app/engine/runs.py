@@ -314,6 +314,8 @@ def request_cancel(engine: Engine, run_id: int, by: str | None = None) -> RunSta
 def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, initiated_by: str | None = None) -> int:
     """A new run of the same type, workspace and parameters, linked to the original."""
     original = get_run(engine, run_id)
+    if not original.status.finished:
+        raise OptionsError(f"run {run_id} has not ended ({original.status.label}); a run is replayed once it has ended")
     if not source_kept(original):
         raise OptionsError(f"run {run_id} is archived: its file {original.file_name or original.params['file']} was "
                            "removed with its details, so it cannot be replayed; import the file again")
