@@ -25,7 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
-from app.transfer.detect import SourceError, detect_csv
+from app.transfer.detect import UTF8_FALLBACK, SourceError, detect_csv
 
 SOFT_FIELD_LIMIT = 131072  # Python's default csv.field_size_limit()
 HARD_FIELD_LIMIT = 256 * 1024 * 1024
@@ -114,7 +114,7 @@ class CsvSource(Source):
     def __init__(self, path: Path) -> None:
         encoding, delimiter, estimate = detect_csv(path)
         self.path, self.encoding, self.delimiter = path, encoding, delimiter
-        self.errors = "strict" if encoding.startswith(("utf-8", "utf-16")) else "replace"
+        self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding == "utf-16" else "replace"
         with self._open() as handle:
             try:
                 header = next(csv.reader(handle, delimiter=delimiter), None)
