@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, select
 
 from app.db import tables
-from app.db.scope import owner_ids
+from app.db.scope import check_scope, owner_ids
 from app.engine.context import JobContext
 from jobs._options import ScopedOptions
 
@@ -19,6 +19,11 @@ def scope_owners(ctx: JobContext, options: ScopedOptions, records: str) -> list[
     if owners is not None:
         ctx.log(f"Scope: {records} owned by {len(owners)} employee(s)")
     return owners
+
+
+def scope_exists(conn: Connection, options: ScopedOptions) -> None:
+    """JobType.check of the scoped jobs: the Employee ID / Org Unit ID must name someone."""
+    check_scope(conn, options.employee_id, options.org_unit_id)
 
 
 def due_per_workspace(conn: Connection, pending: Callable[[Connection, int], int], due_text: str,

@@ -128,4 +128,5 @@ JOB = JobType(
     options=Options,
     run=run,
     resumable=True,
+    one_workspace=True,
 )

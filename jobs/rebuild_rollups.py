@@ -6,7 +6,7 @@ from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from jobs._options import ScopedOptions
 from jobs._rollups import run_rollups
-from jobs._scope import scope_owners
+from jobs._scope import scope_exists, scope_owners
 
 
 def run(ctx: JobContext, options: ScopedOptions) -> None:
@@ -23,4 +23,5 @@ JOB = JobType(
     options=ScopedOptions,
     module="accounts",
     run=run,
+    check=scope_exists,
 )

@@ -12,6 +12,7 @@ from app.db.scope import owner_ids
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from jobs._options import ScopedOptions
+from jobs._scope import scope_exists
 
 Module = Literal["leads", "contacts", "accounts"]
 
@@ -53,4 +54,5 @@ JOB = JobType(
                 "unless Force Recompute is set.",
     options=Options,
     run=run,
+    check=scope_exists,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.engine.context import JobContext
 from app.engine.jobtype import Category, JobType
 from jobs._options import ScopedOptions
-from jobs._scope import scope_owners
+from jobs._scope import scope_exists, scope_owners
 from jobs._scoring import run_scoring
 
 
@@ -22,4 +22,5 @@ JOB = JobType(
     options=ScopedOptions,
     module="leads",
     run=run,
+    check=scope_exists,
 )

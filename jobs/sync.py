@@ -129,4 +129,5 @@ JOB = JobType(
                 "rules and merged by match key like an import.",
     options=Options,
     run=run,
+    one_workspace=True,
 )

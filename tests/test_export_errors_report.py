@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import Engine
 
 from app.engine import artifacts
@@ -47,3 +48,21 @@ def test_error_report_of_a_run_without_errors(engine: Engine, tmp_path: Path) ->
     artifacts.save_to(engine, export_errors_report(engine, run.id), path)
     sheet = openpyxl.load_workbook(path)["Errors"]
     assert sheet["A2"].value == "This run recorded no errors."
+
+
+def test_error_report_continues_on_further_sheets(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More errors than a sheet holds go on to 'Errors (2)', ... with the header repeated (a
+    sheet of 4 rows here stands for 1 + 1,048,575); none is dropped."""
+    from app.transfer import export
+
+    monkeypatch.setattr(export, "SHEET_ROWS", 4)
+    add_workspace(engine)
+    rows = [lead(i, email=f"bad{i}") for i in range(7)]
+    run = run_to_end(engine, enqueue_import(engine, write_csv(tmp_path / "e.csv", rows), "leads", workspace="main"))
+    path = tmp_path / "report.xlsx"
+    artifacts.save_to(engine, export_errors_report(engine, run.id), path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Errors", "Errors (2)", "Errors (3)"]
+    assert [ws.max_row for ws in book.worksheets] == [4, 4, 2]
+    assert all(ws["A1"].value == "Row Number" and ws.freeze_panes == "A2" for ws in book.worksheets)
+    assert [c.value for ws in book.worksheets for (c,) in ws.iter_rows(min_row=2, max_col=1)] == list(range(2, 9))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from app.transfer.api import enqueue_import
+from app.transfer.api import TransferError, enqueue_import
 from app.transfer.mapping import (
     MappingError,
     apply_overrides,
@@ -64,6 +64,8 @@ def test_templates_are_saved_listed_replaced_and_used(engine: Engine, tmp_path: 
     run = run_to_end(engine, enqueue_import(engine, path, "leads", template="Trade show", workspace="main"))
     assert run.created == 1 and rows_of(engine, "leads", "last_name", "email") == [("Berg", "berg@firm.example.com")]
     assert run.params["template"] == "Trade show"
+    with pytest.raises(TransferError, match="the mapping template 'Trade show' is for leads, not contacts"):
+        enqueue_import(engine, path, "contacts", template="Trade show", workspace="main")
     with pytest.raises(MappingError, match="no field 'bogus'"):
         save_template(engine, "Bad", "leads", {"X": "bogus"})
     assert delete_template(engine, "Trade show") and not delete_template(engine, "Trade show")

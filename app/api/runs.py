@@ -33,4 +33,4 @@ def can_cancel(run: RunRecord) -> bool:
 
 
 def can_replay(run: RunRecord) -> bool:
-    return run.status.finished
+    return run.status.finished and run_store.source_kept(run)

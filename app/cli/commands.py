@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import signal
+import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from app.cli.database import open_database
 from app.cli.errors import EXIT_OK, EXIT_RUN_FAILED, CommandFailed, UsageError
+from app.cli.files import missing_file, output_path, save_artifact
 from app.cli.output import emit_json, run_summary, table
 from app.cli.params import parse_assignments
 from app.engine import artifacts, history
 from app.engine.executor import execute
+from app.engine.jobtype import JobType
+from app.engine.recovery import recover_orphans
 from app.engine.registry import UnknownJobType, get_job_type, job_types
 from app.engine.runs import (
     OptionsError,
@@ -31,6 +34,7 @@ from app.engine.runs import (
 from app.engine.scheduler import DailyScheduler, enqueue_due
 from app.engine.status import RunStatus
 from app.engine.worker import Worker, WorkerPool, worker_name
+from app.records.modules import MODULES
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -100,12 +104,16 @@ def worker(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     engine = open_database(args.db)
-    try:
-        job = get_job_type(args.type)
-    except UnknownJobType as exc:
-        raise UsageError(str(exc)) from None
+    job = _job_type(args.type)
     params = parse_assignments(args.assignments, job)
     return submit(engine, job.key, params, args)
+
+
+def _job_type(key: str) -> JobType:
+    try:
+        return get_job_type(key)
+    except UnknownJobType as exc:
+        raise UsageError(str(exc)) from None
 
 
 def submit(engine: Engine, job_key: str, params: dict[str, Any], args: argparse.Namespace, **extra: Any) -> int:
@@ -126,6 +134,11 @@ def report(engine: Engine, run_id: int, args: argparse.Namespace) -> int:
     else:
         print(run_summary(data))
     status = RunStatus(data["status"])
+    if status is RunStatus.FAILED:
+        reason = (data.get("error") or "see its log").strip().splitlines()[0]
+        print(f"batchdesk: run {run_id} failed: {reason}", file=sys.stderr)
+    elif status is RunStatus.STOPPED:
+        print(f"batchdesk: run {run_id} was cancelled; what it did before is kept", file=sys.stderr)
     return EXIT_RUN_FAILED if status in (RunStatus.FAILED, RunStatus.STOPPED) else EXIT_OK
 
 
@@ -143,12 +156,18 @@ def wait_for(engine: Engine, run_id: int) -> None:
 
 
 def jobs_list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {args.limit}")
+    job_key = _job_type(args.type).key if args.type else None
+    if args.module and args.module.strip().lower() not in MODULES:
+        raise UsageError(f"unknown module {args.module!r}; use one of: {', '.join(MODULES)}")
     engine = open_database(args.db)
+    recover_orphans(engine)  # a run whose worker died reads as what it is, even with no worker left
     try:
         flt = history.RunFilter(
-            types=[args.type] if args.type else [],
+            types=[job_key] if job_key else [],
             statuses=[RunStatus.parse(args.status)] if args.status else [],
-            modules=[args.module] if args.module else [],
+            modules=[args.module.strip().lower()] if args.module else [],
             users=[args.user] if args.user else [],
         )
     except ValueError as exc:
@@ -173,6 +192,7 @@ def _existing(engine: Engine, run_id: int) -> None:
 def jobs_show(args: argparse.Namespace) -> int:
     engine = open_database(args.db)
     _existing(engine, args.id)
+    recover_orphans(engine)
     data = run_json(engine, args.id)
     if args.json:
         emit_json(data)
@@ -197,17 +217,21 @@ def jobs_cancel(args: argparse.Namespace) -> int:
 def jobs_replay(args: argparse.Namespace) -> int:
     engine = open_database(args.db)
     _existing(engine, args.id)
-    new_id = replay(engine, args.id, run_date=parse_date(args.run_date))
+    try:
+        new_id = replay(engine, args.id, run_date=parse_date(args.run_date))
+    except OptionsError as exc:
+        raise UsageError(str(exc)) from None
     return report(engine, new_id, args)
 
 
 def _save_artifact(engine: Engine, run_id: int, kinds: tuple[str, ...], output: str, what: str) -> int:
+    path = output_path(output)
     _existing(engine, run_id)
     with engine.connect() as conn:
         found = next((a for kind in kinds if (a := artifacts.find(conn, run_id, kind)) is not None), None)
     if found is None:
-        raise CommandFailed(f"run {run_id} has no {what}")
-    size = artifacts.save_to(engine, found, Path(output))
+        raise CommandFailed(missing_file(engine, run_id, what))
+    size = save_artifact(engine, found, path)
     print(f"saved {what} of run {run_id} to {output} ({size:,} bytes)")
     return EXIT_OK
 

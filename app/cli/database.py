@@ -14,6 +14,7 @@ from app.settings import is_default_database, resolve_db_url
 
 def open_database(db: str | None, *, seed_default: bool = True) -> Engine:
     url = resolve_db_url(db)
+    _supported(url)
     try:
         changed = ensure_current(url)
         engine = make_engine(url)
@@ -27,6 +28,20 @@ def open_database(db: str | None, *, seed_default: bool = True) -> Engine:
 
         seed(engine)
     return engine
+
+
+def _supported(url: str) -> None:
+    """SQLite and PostgreSQL are the two engines Batchdesk runs on; any other URL is a usage
+    error said as such (it used to end in a traceback about a missing driver)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        raise UsageError(f"not a database URL: {url!r} ({exc})") from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise UsageError(f"unsupported database {backend!r} in {_safe(url)}; use a SQLite file "
+                         "(sqlite:///PATH) or PostgreSQL (postgresql://USER@HOST/NAME)")
 
 
 def _safe(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
 EXIT_USAGE = 2
+EXIT_SIGPIPE = 141  # what a shell reports for a command ended by SIGPIPE
 
 
 class UsageError(Exception):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from app.cli.errors import EXIT_RUN_FAILED, EXIT_USAGE, CommandFailed, UsageError
+from app.cli.errors import EXIT_RUN_FAILED, EXIT_SIGPIPE, EXIT_USAGE, CommandFailed, UsageError
 
 
 class Parser(argparse.ArgumentParser):
@@ -129,6 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("batchdesk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`batchdesk jobs list | head`): stop quietly, as other tools do,
+        # and keep Python from raising again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_SIGPIPE
 
 
 if __name__ == "__main__":

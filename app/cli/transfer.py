@@ -14,6 +14,7 @@ from pathlib import Path
 from app.cli.commands import parse_date, report
 from app.cli.database import open_database
 from app.cli.errors import UsageError
+from app.cli.files import output_path, save_artifact
 from app.engine import artifacts
 from app.engine.runs import get_run
 from app.engine.status import RunStatus
@@ -42,6 +43,8 @@ def _map_pairs(pairs: list[str]) -> dict[str, str]:
 def import_file(args: argparse.Namespace) -> int:
     module = _module(args.module)
     path = Path(args.file)
+    if path.is_dir():
+        raise UsageError(f"cannot read {args.file}: it is a folder, not a CSV or XLSX file")
     if not path.is_file():
         raise UsageError(f"cannot read {args.file}: no such file")
     run_date = parse_date(args.run_date)
@@ -57,9 +60,7 @@ def import_file(args: argparse.Namespace) -> int:
 def export_records(args: argparse.Namespace) -> int:
     module = _module(args.module)
     columns = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
-    output = Path(args.output)
-    if not output.parent.exists():
-        raise UsageError(f"cannot write {args.output}: no such folder {output.parent}")
+    output = output_path(args.output)
     engine = open_database(args.db)
     try:
         run_id = enqueue_export(engine, module, args.format, args.filters, columns, args.workspace, None,
@@ -72,7 +73,7 @@ def export_records(args: argparse.Namespace) -> int:
         with engine.connect() as conn:
             artifact_id = artifacts.find(conn, run_id, "export")
         if artifact_id is not None:
-            size = artifacts.save_to(engine, artifact_id, output)
+            size = save_artifact(engine, artifact_id, output)
             if not args.json:
                 print(f"saved {size:,} bytes to {output}")
     elif not run.status.finished and not args.json:

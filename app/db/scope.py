@@ -28,3 +28,12 @@ def owner_ids(conn: Connection, employee_id: int | None, org_unit_id: int | None
         units = org_subtree(conn, org_unit_id)
         found.update(int(i) for i in conn.execute(select(employees.c.id).where(employees.c.org_unit_id.in_(units))).scalars())
     return sorted(found)
+
+
+def check_scope(conn: Connection, employee_id: int | None, org_unit_id: int | None) -> None:
+    """An Employee ID or Org Unit ID that names nobody would make a run that does nothing and
+    reports `completed`: refuse it, before the run is queued, in words."""
+    if employee_id is not None and conn.execute(select(employees.c.id).where(employees.c.id == employee_id)).first() is None:
+        raise ValueError(f"no employee with ID {employee_id}")
+    if org_unit_id is not None and conn.execute(select(org_units.c.id).where(org_units.c.id == org_unit_id)).first() is None:
+        raise ValueError(f"no org unit with ID {org_unit_id}")

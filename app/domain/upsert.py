@@ -4,7 +4,8 @@ The key (leads/contacts: email, accounts: name) is compared ignoring ASCII lette
 (`app.db.keyfold`, as the unique index does) within the workspace and within the incoming
 rows. `skip` adds new records and skips duplicates;
 `update` adds new records and updates duplicates — writing only the fields that differ,
-so merging the same rows again changes nothing. One batch is planned with one query for
+so merging the same rows again changes nothing. A blank created_at means "not given", as in
+an import: now on insert, the stored value kept on update (the column is NOT NULL). One batch is planned with one query for
 the existing keys, then written with one executemany per statement shape.
 """
 
@@ -44,6 +45,8 @@ def plan(conn: Connection, module: str, workspace_id: int, rows: list[dict[str, 
         existing = {fold_key(str(r._mapping[key])): dict(r._mapping) for r in conn.execute(stmt)}
     out = UpsertPlan()
     for row in rows:
+        if "created_at" in row and row["created_at"] is None:
+            row = {c: v for c, v in row.items() if c != "created_at"}
         k = fold_key(str(row[key]))
         current = existing.get(k) or (known or {}).get(k)
         pending = out.inserts.get(k)

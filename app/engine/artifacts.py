@@ -115,11 +115,14 @@ def save_to(engine: Engine, artifact_id: int, path: Path) -> int:
     """Download an artifact to a file; returns bytes written."""
     tmp = path.with_name(path.name + ".part")
     written = 0
-    with tmp.open("wb") as out:
-        for block in read_chunks(engine, artifact_id):
-            out.write(block)
-            written += len(block)
-    shutil.move(tmp, path)
+    try:
+        with tmp.open("wb") as out:
+            for block in read_chunks(engine, artifact_id):
+                out.write(block)
+                written += len(block)
+        shutil.move(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed write leaves no half file behind
     return written
 
 

@@ -123,11 +123,13 @@ class JobContext:
             self._dirty = True
         self._maybe_flush()
 
-    def log(self, message: str, level: str = "info") -> None:
+    def log(self, message: str, level: str = "info", *, counts: bool = True) -> None:
+        """A warning line the job writes (something in scope was skipped) makes the run end as
+        `warning`; counts=False is for the engine's own notes, such as a resume, which skip nothing."""
         with self._lock:
             self._logs.append({"run_id": self.run_id, "at": utcnow(), "level": level, "message": message})
             self._dirty = True
-        if level == "warning":
+        if level == "warning" and counts:
             self.warnings += 1
         self._maybe_flush()
 

@@ -116,10 +116,14 @@ def _summary(ctx: JobContext, status: RunStatus) -> str:
 
 
 def final_status(ctx: JobContext) -> RunStatus:
-    """warning = finished, but some rows were skipped or failed (the counters say which)."""
-    if ctx.cancel_event.is_set():
-        return RunStatus.STOPPED
+    """warning = finished, but some rows were skipped or failed (the counters say which).
+    stopped = terminated before completion (seed 003): a cancel that arrives after the job
+    has gone through every row it counted ends nothing, and the run ends by its counters."""
     c = ctx.counters()
+    if ctx.cancel_event.is_set():
+        if not (c["total"] and c["processed"] and c["processed"] >= c["total"]):
+            return RunStatus.STOPPED
+        ctx.log("Cancel requested after the last row was done; the run finished its work", "info")
     if c["failed"] or c["skipped"] or c["errors_count"] or ctx.warnings:
         return RunStatus.WARNING
     return RunStatus.COMPLETED
@@ -162,7 +166,7 @@ def execute_and_claim(
     error: str | None = None
     try:
         if ctx.checkpoint_state is not None:
-            ctx.log("Resuming from the last committed checkpoint", "warning")
+            ctx.log("Resuming from the last committed checkpoint", "warning", counts=False)
         job.run(ctx, options)
         status = final_status(ctx)
     except JobStopped:

@@ -47,8 +47,12 @@ class JobType:
     options: type[JobOptions] = NoOptions
     module: str | None = None  # fixed module; None when the options choose it (`options.module`)
     per_workspace: bool = True  # runs need a workspace
+    one_workspace: bool = False  # writes into exactly one: a run for "every workspace" makes no sense
     resumable: bool = False  # an orphaned run is re-queued and resumes from its checkpoint
     due: DueCheck | None = None  # scheduled jobs only
+    # Checks of the options against the database before a run is queued (an Employee ID that
+    # exists); raises ValueError with the reason, which the caller reports as a usage error.
+    check: Callable[[Connection, Any], None] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def parse_options(self, params: dict[str, Any]) -> JobOptions:

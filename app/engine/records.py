@@ -92,10 +92,11 @@ class RunRecord:
         return min(100.0, 100.0 * self.processed / self.total)
 
     def progress_text(self) -> str:
-        """`450/1000 — 45%`, the seed's wording."""
+        """`450/1000 — 45%`, the seed's wording to the character (no thousands separators); the
+        percent is rounded down, so 999 of 1000 never reads 100%."""
         if self.total:
-            return f"{self.processed:,}/{self.total:,} — {self.percent:.0f}%"
-        return f"{self.processed:,}" if self.processed else ""
+            return f"{self.processed}/{self.total} — {int(self.percent or 0)}%"
+        return f"{self.processed}" if self.processed else ""
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:

@@ -30,11 +30,21 @@ def job_types() -> dict[str, JobType]:
     return found
 
 
+def _fold(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum())
+
+
 def get_job_type(key: str) -> JobType:
+    """By key, or as a person writes it: the key or the title in any case, with or without
+    spaces, '-' and '_' ('Re-score', 'Bulk Update', 'bulk-update')."""
     types = job_types()
-    if key not in types:
-        raise UnknownJobType(f"unknown job type {key!r}; known types: {', '.join(sorted(types))}")
-    return types[key]
+    if key in types:
+        return types[key]
+    folded = _fold(key)
+    for job in types.values():
+        if folded and folded in (_fold(job.key), _fold(job.title)):
+            return job
+    raise UnknownJobType(f"unknown job type {key!r}; known types: {', '.join(sorted(types))}")
 
 
 def by_category(category: Category) -> list[JobType]:

@@ -51,10 +51,16 @@ def validate_params(job: JobType, params: dict[str, Any]) -> dict[str, Any]:
         options = job.parse_options(params)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {_reason(err)}" for err in exc.errors()
         )
         raise OptionsError(f"invalid options for {job.key}: {problems}") from None
     return options.model_dump(mode="json")
+
+
+def _reason(err: Any) -> str:
+    """pydantic's message, without the 'Value error, ' it puts before our own validators' words."""
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ") if err.get("type") == "value_error" else msg
 
 
 def resolve_workspace(conn: Connection, workspace: str | int | None) -> int | None:
@@ -68,6 +74,15 @@ def resolve_workspace(conn: Connection, workspace: str | int | None) -> int | No
     if found is None:
         raise OptionsError(f"unknown workspace {workspace!r}")
     return int(found)
+
+
+def _only_workspace(conn: Connection, job: JobType) -> int:
+    """The workspace a one-workspace job goes to when none was named: the only one there is."""
+    keys = conn.execute(select(tables.workspaces.c.id, tables.workspaces.c.key).order_by(tables.workspaces.c.id)).all()
+    if len(keys) != 1:
+        raise OptionsError(f"{job.key} writes into one workspace: name it (--workspace), one of: "
+                           + (", ".join(k for _, k in keys) or "none exists yet"))
+    return int(keys[0][0])
 
 
 def add_log(conn: Connection, run_id: int, message: str, level: str = "info") -> None:
@@ -91,6 +106,13 @@ def enqueue(
     clean = validate_params(job, params or {})
     with write_transaction(engine) as conn:
         workspace_id = resolve_workspace(conn, workspace)
+        if job.one_workspace and workspace_id is None:
+            workspace_id = _only_workspace(conn, job)
+        if job.check is not None:
+            try:
+                job.check(conn, job.parse_options(clean))
+            except ValueError as exc:
+                raise OptionsError(f"invalid options for {job.key}: {exc}") from None
         run_id = insert_run(
             conn, job, clean, workspace_id=workspace_id, run_date=run_date or today(),
             initiated_by=initiated_by or current_user(), file_name=file_name,
@@ -292,6 +314,11 @@ def request_cancel(engine: Engine, run_id: int, by: str | None = None) -> RunSta
 def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, initiated_by: str | None = None) -> int:
     """A new run of the same type, workspace and parameters, linked to the original."""
     original = get_run(engine, run_id)
+    if not original.status.finished:
+        raise OptionsError(f"run {run_id} has not ended ({original.status.label}); a run is replayed once it has ended")
+    if not source_kept(original):
+        raise OptionsError(f"run {run_id} is archived: its file {original.file_name or original.params['file']} was "
+                           "removed with its details, so it cannot be replayed; import the file again")
     job = get_job_type(original.type)
     with write_transaction(engine) as conn:
         new_id = insert_run(
@@ -303,6 +330,12 @@ def replay(engine: Engine, run_id: int, *, run_date: dt.date | None = None, init
         _copy_source_artifacts(conn, original.id, new_id)
         add_log(conn, new_id, f"Replay of run #{original.id}")
     return new_id
+
+
+def source_kept(run: RunRecord) -> bool:
+    """False for an archived run that read a file: retention took its stored copy, and a replay
+    would read whatever has that name in the current folder (or nothing) instead."""
+    return not (run.archived and run.params.get("file"))
 
 
 def _copy_source_artifacts(conn: Connection, from_run: int, to_run: int) -> None:

@@ -1,7 +1,8 @@
 """The filter language every bulk job and export shares: `FIELD OP VALUE` conditions, ANDed.
 
 Operators: `=` (equal; `a|b|c` for any of; empty value for blank), `!=`, `~` (contains),
-`>`, `>=`, `<`, `<=`. Text compares ignore case. `owner` matches the owner's e-mail.
+`>`, `>=`, `<`, `<=`. Text compares ignore case. `owner` matches the owner's e-mail and a
+contact's `account` its account's name (the values the import takes and the export writes).
 Examples: `status=new`, `country=Germany|France`, `company~logistics`, `score>=50`,
 `created_at<2026-01-01`, `owner=anna.berg@example.com`, `phone=` (no phone).
 """
@@ -51,7 +52,8 @@ def parse_conditions(texts: list[str]) -> list[Condition]:
 
 def filterable_fields(module: str) -> list[str]:
     table = module_table(module)
-    return sorted([c.name for c in table.c if c.name not in HIDDEN and c.name != "owner_id"] + ["owner"])
+    extra = ["owner", "account"] if "account_id" in table.c else ["owner"]
+    return sorted([c.name for c in table.c if c.name not in HIDDEN and c.name not in ("owner_id", "account_id")] + extra)
 
 
 def _coerce(value: str, type_: TypeEngine[object], field: str) -> object:
@@ -81,6 +83,8 @@ def condition_sql(table: Table, cond: Condition) -> ColumnElement[bool]:
             raise FilterError("owner accepts = or != with an employee e-mail")
         clause = table.c.owner_id.in_(owners)
         return not_(clause) if cond.op == "!=" else clause
+    if cond.field == "account" and "account_id" in table.c:
+        return _account_sql(table, cond)
     if cond.field not in table.c or cond.field in HIDDEN:
         raise FilterError(f"{table.name} have no field {cond.field!r}; fields: {', '.join(filterable_fields(table.name))}")
     column = table.c[cond.field]
@@ -104,6 +108,21 @@ def condition_sql(table: Table, cond: Condition) -> ColumnElement[bool]:
         "<": lambda: target < values[0], "<=": lambda: target <= values[0],
     }
     return ops[cond.op]()
+
+
+def _account_sql(table: Table, cond: Condition) -> ColumnElement[bool]:
+    """A contact's account by name: `=` any of `a|b` (empty: no account), `!=`, `~` contains."""
+    accounts = tables.accounts
+    if cond.op not in ("=", "!=", "~"):
+        raise FilterError("account accepts =, != or ~ with an account name")
+    if cond.value == "" and cond.op != "~":
+        clause = table.c.account_id.is_(None)
+        return not_(clause) if cond.op == "!=" else clause
+    name = func.lower(accounts.c.name)
+    match = name.contains(cond.value.lower(), autoescape=True) if cond.op == "~" \
+        else name.in_([v.strip().lower() for v in cond.value.split("|")])
+    clause = table.c.account_id.in_(select(accounts.c.id).where(match))
+    return or_(table.c.account_id.is_(None), not_(clause)) if cond.op == "!=" else clause
 
 
 def where_clause(module: str, conditions: list[str] | list[Condition], workspace_id: int | None) -> ColumnElement[bool]:

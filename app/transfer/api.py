@@ -100,8 +100,10 @@ def check_import(engine: Engine, path: str | Path, module: str, mapping: dict[st
     except SourceError as exc:
         raise TransferError(str(exc)) from None
     try:
-        saved = get_template(engine, template).mapping if template else None
-        return resolve_mapping(module, source.info.headers, saved, mapping or {})
+        saved = get_template(engine, template) if template else None
+        if saved is not None and saved.module != module:
+            raise MappingError(f"the mapping template {saved.name!r} is for {saved.module}, not {module}")
+        return resolve_mapping(module, source.info.headers, saved.mapping if saved else None, mapping or {})
     except (MappingError, ValueError) as exc:
         raise TransferError(str(exc)) from None
     finally:

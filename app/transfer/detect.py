@@ -1,9 +1,12 @@
 """Finding a CSV file's encoding and delimiter, in one cheap pass over its bytes.
 
 The same pass counts the lines (the run's `total` before the first row is read). A BOM names
-the encoding (UTF-8, UTF-16); a file that decodes as UTF-8 throughout is UTF-8; otherwise
-charset-normalizer judges a sample of the first non-UTF-8 region, preferring cp1252 (what
-Excel writes on Western Windows) unless another code page reads clearly better. The
+the encoding (UTF-8, UTF-16); a file that decodes as UTF-8 throughout is UTF-8; a UTF-8 file
+with a few stray single-byte characters (one row pasted from a cp1252 file: UTF-8 accents
+before the first bad byte) stays UTF-8 and reads those bytes as cp1252 (`UTF8_FALLBACK`), so
+200,000 good rows are not turned into mojibake by one bad one; otherwise charset-normalizer
+judges a sample of the first non-UTF-8 region, preferring cp1252 (what Excel writes on Western
+Windows) unless another code page reads clearly better. The
 delimiter is the one among `, ; TAB |` that splits the first lines into the most, equally
 many, columns.
 """
@@ -24,16 +27,29 @@ PREFER = "cp1252"
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+UTF8_FALLBACK = "batchdesk-utf8-cp1252"  # decode error handler: bytes UTF-8 cannot read are cp1252
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        return exc.object[exc.start:exc.end].decode(PREFER, errors="replace"), exc.end
+    raise exc
+
+
+codecs.register_error(UTF8_FALLBACK, _cp1252_fallback)
+
+
 class SourceError(ValueError):
     """The file cannot be read as an import source; the message is one line for people."""
 
 
-def _scan(path: Path) -> tuple[str | None, int, int | None, bytes]:
+def _scan(path: Path) -> tuple[str | None, int, int | None, bytes, bool]:
     """One pass: (encoding from a BOM or None, newline count, offset where UTF-8 first fails
-    or None, first block)."""
+    or None, first block, whether UTF-8 multi-byte characters came before that offset)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     newlines = 0
     bad_at: int | None = None
+    utf8_before = False
     offset = 0
     first = b""
     last = b""
@@ -45,8 +61,10 @@ def _scan(path: Path) -> tuple[str | None, int, int | None, bytes]:
             if bad_at is None:
                 try:
                     decoder.decode(block)
+                    utf8_before = utf8_before or not block.isascii()
                 except UnicodeDecodeError as exc:
                     bad_at = offset + max(0, exc.start)
+                    utf8_before = utf8_before or not block[:exc.start].isascii()
             offset += len(block)
             last = block
     if bad_at is None:
@@ -57,7 +75,7 @@ def _scan(path: Path) -> tuple[str | None, int, int | None, bytes]:
     if last and not last.endswith(b"\n"):
         newlines += 1
     bom = next((enc for mark, enc in BOMS if first.startswith(mark)), None)
-    return bom, newlines, bad_at, first
+    return bom, newlines, bad_at, first, utf8_before
 
 
 def _guess_single_byte(path: Path, at: int) -> str:
@@ -96,12 +114,12 @@ def _sniff_delimiter(text: str) -> str:
 
 def detect_csv(path: Path) -> tuple[str, str, int]:
     """(encoding, delimiter, estimated data rows) of a CSV file."""
-    bom, newlines, bad_at, first = _scan(path)
+    bom, newlines, bad_at, first, utf8_before = _scan(path)
     if not first:
         raise SourceError(f"{path.name} is empty: there is no header row")
     if bom is not None:
         encoding = bom
-    elif bad_at is None:
+    elif bad_at is None or utf8_before:
         encoding = "utf-8"
     else:
         encoding = _guess_single_byte(path, bad_at)

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from app.db import tables
 from app.records.fields import guard
+from app.transfer import export
 
 errors_table = tables.job_row_errors
 ERROR_COLUMN = "Error"
@@ -116,7 +117,9 @@ def _failed_xlsx(engine: Engine, run_id: int, columns: list[str], dest: Path, sh
 
 
 def write_error_report(engine: Engine, run_id: int, dest: Path) -> int:
-    """The styled 'Export errors to Excel' workbook; returns the number of errors written."""
+    """The styled 'Export errors to Excel' workbook; returns the number of errors written.
+    Streamed (constant memory), and like an export it goes on to a further sheet, header
+    repeated, after 1,048,575 errors: xlsxwriter silently drops rows past a sheet's end."""
     columns: list[str] = []
     seen: set[str] = set()
     for _, _, _, raw in _error_rows(engine, run_id):
@@ -124,28 +127,41 @@ def write_error_report(engine: Engine, run_id: int, dest: Path) -> int:
             if name not in seen:
                 seen.add(name)
                 columns.append(name)
-    book = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(str(dest), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_numbers": False})
     header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "bottom": 1})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    sheet = book.add_worksheet("Errors")
     titles = ["Row Number", "Field", "Error", *columns]
     widths = [len(t) + 2 for t in titles]
-    for col, title in enumerate(titles):
-        sheet.write_string(0, col, title, header)
-    count = 0
+    sheets: list[tuple[Any, int]] = []  # each sheet with its last row
+
+    def new_sheet() -> Any:
+        sheet = book.add_worksheet("Errors" if not sheets else f"Errors ({len(sheets) + 1})")
+        for col, title in enumerate(titles):
+            sheet.write_string(0, col, title, header)
+        sheets.append((sheet, 0))
+        return sheet
+
+    sheet, row, count = new_sheet(), 0, 0
     for row_number, field, message, raw in _error_rows(engine, run_id):
+        if row >= export.SHEET_ROWS - 1:
+            sheets[-1] = (sheet, row)
+            sheet, row = new_sheet(), 0
         count += 1
+        row += 1
         if row_number is not None:
-            sheet.write_number(count, 0, row_number)
+            sheet.write_number(row, 0, row_number)
         values: list[Any] = [field or "", message, *((raw or {}).get(c) if isinstance(raw, dict) else None for c in columns)]
         for offset, value in enumerate(values, start=1):
-            _write_cell(sheet, count, offset, value)
+            _write_cell(sheet, row, offset, value)
             widths[offset] = max(widths[offset], min(60, len(_text(value)) + 2))
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(count, 1), len(titles) - 1)
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width, wrap if col == 2 else None)
+    sheets[-1] = (sheet, row)
     if count == 0:
         sheet.write_string(1, 0, "This run recorded no errors.")
+    for sheet, last in sheets:
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(last, 1), len(titles) - 1)
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width, wrap if col == 2 else None)
     book.close()
     return count

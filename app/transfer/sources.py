@@ -25,7 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
-from app.transfer.detect import SourceError, detect_csv
+from app.transfer.detect import UTF8_FALLBACK, SourceError, detect_csv
 
 SOFT_FIELD_LIMIT = 131072  # Python's default csv.field_size_limit()
 HARD_FIELD_LIMIT = 256 * 1024 * 1024
@@ -114,7 +114,7 @@ class CsvSource(Source):
     def __init__(self, path: Path) -> None:
         encoding, delimiter, estimate = detect_csv(path)
         self.path, self.encoding, self.delimiter = path, encoding, delimiter
-        self.errors = "strict" if encoding.startswith(("utf-8", "utf-16")) else "replace"
+        self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding == "utf-16" else "replace"
         with self._open() as handle:
             try:
                 header = next(csv.reader(handle, delimiter=delimiter), None)
@@ -270,12 +270,13 @@ def _consume(reader: Iterator[list[str]], count: int) -> int:
 
 
 def is_workbook(path: Path) -> bool:
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return True
-    if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
-        return False
+    """The bytes decide before the name: a workbook saved as `.csv` is still read as one (it
+    used to be parsed as CSV text and fail with 'no column maps to ...'); a `.xlsx` that is
+    not a workbook goes to the workbook reader, which says so."""
     with path.open("rb") as handle:
-        return handle.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+        if handle.read(4) in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+            return True
+    return path.suffix.lower() in WORKBOOK_SUFFIXES
 
 
 def open_source(path: str | Path, sheet: str | None = None) -> Source:

@@ -151,3 +151,15 @@ def test_bulk_delete_of_accounts_unlinks_their_records(engine: Engine) -> None:
 def test_bulk_delete_needs_a_filter(engine: Engine) -> None:
     with pytest.raises(OptionsError):
         enqueue(engine, "bulk_delete", {"module": "leads", "where": []})
+
+
+def test_a_cancel_after_the_last_row_leaves_the_run_completed(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped means terminated before completion (seed 003): a cancel that lands once every
+    row is done ends nothing, so the run ends by its counters, saying what happened."""
+    w = build(engine)
+    monkeypatch.setattr(bulk_update, "BATCH", 4)
+    run = run_job(engine, "bulk_update", {"module": "leads", "changes": ["city=Hamburg"]}, workspace=w.ws_a,
+                  cancel_after=18)
+    assert (run.processed, run.total, run.updated) == (18, 18, 18)
+    assert run.status is RunStatus.COMPLETED, run.error
+    assert any("Cancel requested after the last row" in line["message"] for line in log_lines(engine, run.id))

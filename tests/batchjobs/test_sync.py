@@ -193,3 +193,26 @@ def test_source_password_comes_from_the_keyring_not_the_run(monkeypatch: pytest.
         keyring.set_keyring(before)
     assert ":s3cret@" in source.url
     assert "s3cret" not in source.key and "s3cret" not in source.description
+
+
+def test_folder_sync_with_a_blank_created_at_keeps_or_stamps_it(engine: Engine, tmp_path: Path) -> None:
+    """A created_at column left blank is 'not given', as in an import: a new lead gets now, an
+    updated one keeps its date (it used to write NULL into the NOT NULL column and fail the run)."""
+    w = build(engine)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    base = dt.datetime(2026, 2, 1).timestamp()
+    write_csv(drop, "a.csv", "first_name,last_name,email,created_at\nAnn,Lee,ann@lee.example,2025-03-04\n", base)
+    opts = {"module": "leads", "source": "folder", "folder": str(drop), "duplicates": "update"}
+    first = run_job(engine, "sync", opts, workspace=w.ws_a)
+    assert first.status is RunStatus.COMPLETED and first.created == 1, first.error
+    write_csv(drop, "b.csv", "first_name,last_name,email,created_at\nAnn,Lee-Smith,ANN@lee.example,\n"
+                             "Bo,Berg,bo@berg.example,\n", base + 60)
+    second = run_job(engine, "sync", opts, workspace=w.ws_a)
+    assert second.status is RunStatus.COMPLETED and (second.created, second.updated) == (1, 1), second.error
+    with engine.connect() as conn:
+        rows = {r.email.lower(): (r.last_name, r.created_at) for r in conn.execute(
+            select(tables.leads.c.email, tables.leads.c.last_name, tables.leads.c.created_at)
+            .where(tables.leads.c.workspace_id == w.ws_a))}
+    assert rows["ann@lee.example"] == ("Lee-Smith", dt.datetime(2025, 3, 4))
+    assert rows["bo@berg.example"][1] is not None

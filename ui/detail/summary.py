@@ -117,7 +117,7 @@ class SummaryTab(QWidget):
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * min(processed, total) / total))
-            self.progress.setFormat(f"{processed:,}/{total:,} — {100 * processed / total:.0f}%")
+            self.progress.setFormat(f"{processed}/{total} — {100 * processed // total}%")
         elif run.status is RunStatus.STARTED:
             self.progress.setRange(0, 0)  # busy: no total yet
         else:

@@ -47,7 +47,7 @@ class RunProgress(QWidget):
         if total:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(1000 * min(processed, total) / total))
-            self.bar.setFormat(f"{processed:,}/{total:,} — {100 * processed / total:.0f}%")
+            self.bar.setFormat(f"{processed}/{total} — {100 * processed // total}%")
         else:
             busy = run.status is RunStatus.STARTED
             self.bar.setRange(0, 0 if busy else 1)
