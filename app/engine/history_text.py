@@ -19,7 +19,19 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, String, Text, and_, cast, false, func, literal, literal_column, or_
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Text,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.db import tables
@@ -78,7 +90,8 @@ def grams_condition(text: str) -> ColumnElement[bool] | None:
     wanted = short_grams(text)
     if wanted is None:
         return None
-    return getattr(func, GRAMS_FUNCTION)(searched_text(), type_=ARRAY(Text)).contains(literal(wanted, ARRAY(Text)))
+    grams = getattr(func, GRAMS_FUNCTION)(searched_text(), type_=Text).collate("C")  # the index's collation
+    return type_coerce(grams, ARRAY(Text)).contains(literal(wanted, ARRAY(Text)))
 
 
 def text_condition(text: str, grams: bool = False) -> ColumnElement[bool]:

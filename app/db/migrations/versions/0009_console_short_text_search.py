@@ -4,9 +4,9 @@ pg_trgm (migration 0008) has no trigram for a text of one or two characters, so 
 that few runs match ('zq') read every run: 0.65-0.72 s at 1M runs (bench/README.md, session 6).
 This adds an IMMUTABLE function that lists the one- and two-character substrings of a string
 and a GIN index (array_ops) over it, applied to the same searched expression as 0008. A short
-text then filters `job_runs_short_grams(expr) @> ARRAY[text] AND expr LIKE '%text%'`
-(app/engine/history_text.py): the index answers which runs hold the text exactly, the LIKE
-keeps the results those of the plain search.
+text then filters `job_runs_short_grams(expr) COLLATE "C" @> ARRAY[text]` AND the plain LIKEs
+(app/engine/history_text.py): the index answers which runs hold the text exactly, the LIKEs
+keep the results those of the plain search.
 
 The function splits the string into characters (string_to_array with a NULL delimiter) and
 into pairs twice, from the first and from the second character (regexp_replace puts a unit
@@ -70,7 +70,12 @@ def _created_function() -> bool:
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql" or not _created_function():
         return
-    op.execute(f"CREATE INDEX {INDEX} ON job_runs USING gin ({FUNCTION}({SEARCHED}))")
+    # COLLATE "C": the index compares its keys bytewise, not by the database's locale (strcoll), and
+    # a gram is an exact string either way: the build took 24 s instead of 14 s for 200k runs;
+    # a larger work memory for the build saved another fifth (11.6 s)
+    op.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    op.execute(f'CREATE INDEX {INDEX} ON job_runs USING gin (({FUNCTION}({SEARCHED})) COLLATE "C")')
+    op.execute("SET LOCAL maintenance_work_mem TO DEFAULT")
     # the expression's element statistics now: the console estimates a short text's runs from
     # them (app/api/history.py) and chooses between this index and a walk of the sort index
     op.execute("ANALYZE job_runs")
