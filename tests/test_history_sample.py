@@ -58,10 +58,12 @@ def test_a_prefix_holds_exactly_the_runs_up_to_its_bound(engine: Engine, history
                 assert sorted(inside) == sorted(order[:at + 1]), (sort, descending, at, value)
 
 
+@pytest.mark.parametrize("text", ["follow", "w-"])  # 'w-': no trigram, migration 0009's grams
 @pytest.mark.parametrize("way", ["as measured", "prefix", "short prefix"])
 def test_every_page_is_the_sorted_querys_page(engine: Engine, history_rows: list[int],
-                                              monkeypatch: pytest.MonkeyPatch, way: str) -> None:
+                                              monkeypatch: pytest.MonkeyPatch, way: str, text: str) -> None:
     monkeypatch.setattr(api, "GATHER_ROWS", 0)  # a text this rare would be gathered whole
+    monkeypatch.setattr(api, "GRAMS_GATHER_ROWS", 0)
     monkeypatch.setattr(history_sample, "sample_percent", lambda _rows: 100.0)  # every page sampled
     if way != "as measured":  # never walk: gather within the prefix
         monkeypatch.setattr(history_sample, "WALK_MS_PER_RUN", 1e9)
@@ -71,14 +73,15 @@ def test_every_page_is_the_sorted_querys_page(engine: Engine, history_rows: list
     prefixed: list[Any] = []
     ids_stmt = api._ids_stmt
 
-    def spy(query, descending, dialect, gather=False, prefix=None):  # type: ignore[no-untyped-def]
+    def spy(query, descending, dialect, gather=False, prefix=None, grams=False):  # type: ignore[no-untyped-def]
         if prefix is not None:
             prefixed.append(prefix)
-        return ids_stmt(query, descending, dialect, gather, prefix)
+        return ids_stmt(query, descending, dialect, gather, prefix, grams)
 
     monkeypatch.setattr(api, "_ids_stmt", spy)
-    flt = RunFilter(text="follow")
+    flt = RunFilter(text=text)
     assert api._page_plan(engine, api.HistoryQuery(flt)) == api.TRY_WALK
+    assert api.uses_grams(engine, flt) == (text == "w-")
     for sort in SORTS:
         for descending in (False, True):
             query = api.HistoryQuery(flt, sort, descending)

@@ -1,6 +1,7 @@
 """The history's text search: each searched field is found, nothing across two fields, LIKE's
 own characters are literal; on PostgreSQL the planner can use migration 0008's trigram index,
-and the migration upgrades, downgrades and survives a role that may not create pg_trgm."""
+and the migration upgrades, downgrades and survives a role that may not create pg_trgm (nor
+migration 0009's function)."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def test_a_rare_text_is_gathered_first_and_a_common_one_walks_the_sort(engine: E
     rare = api.HistoryQuery(RunFilter(text="batch-17.csv"), "started_at")
     assert api._page_plan(engine, rare) == api.GATHER
     assert api.page_ids(engine, rare, 0, 100) == [ids[17]]
-    assert api._page_plan(engine, api.HistoryQuery(RunFilter(text="fu"), "started_at")) == api.WALK, "no trigram"
+    no_trigram = api.HistoryQuery(RunFilter(text="fu"), "started_at")
+    assert api._page_plan(engine, no_trigram) == api.GATHER, "no trigram: rare by migration 0009's grams"
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -171,8 +173,13 @@ def test_the_upgrade_succeeds_where_pg_trgm_cannot_be_created(db_url: str, engin
         conn.execute(text("DROP EXTENSION pg_trgm"))
     upgrade(limited_role)
     assert current_revision(engine) == head_revision() and not _has_index(engine)
+    with engine.connect() as conn:  # nor could the role create migration 0009's function (no CREATE on the schema)
+        assert conn.execute(text("SELECT to_regclass('ix_job_runs_search_grams')")).scalar() is None
     limited = make_engine(limited_role)
     try:
         assert _found(limited, "drop-folder") == [two_runs[0]], "the search stays correct, unindexed"
+        assert not api.uses_grams(limited, RunFilter(text="fu"))
+        assert api.page_ids(limited, api.HistoryQuery(RunFilter(text="fu")), 0, 10) == [two_runs[0]]
+        assert api.count(limited, RunFilter(text="fu")) == 1
     finally:
         limited.dispose()

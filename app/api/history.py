@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
@@ -25,7 +25,7 @@ from app.clock import utcnow
 from app.db import tables
 from app.engine import history
 from app.engine.history import RunFilter
-from app.engine.history_text import uses_trigram_index
+from app.engine.history_text import grams_condition, short_grams, uses_trigram_index
 from app.engine.records import RunRecord
 from app.engine.registry import job_types
 from app.records.modules import MODULES
@@ -35,10 +35,15 @@ SORT_COLUMNS: dict[str, Any] = {**history.SORTABLE}
 NARROW_DAYS = 31  # a date range this short is gathered first, then sorted (PostgreSQL)
 # A text search on PostgreSQL (see _page_plan), by the planner's estimate of its runs:
 GATHER_ROWS = 2_000  # at most this many: gathered first (the trigram index), then sorted
+# the same for a text without a trigram (migration 0009's grams): a text rarer than every element
+# the statistics track is estimated at half the rarest one's frequency (2,650 of 1M runs), and
+# gathering 7,480 matches took 16-20 ms at 1M runs against 19-41 ms to sample first
+GRAMS_GATHER_ROWS = 8_000
 TRY_WALK_ROWS = 200_000  # at most this many: a sample says walk (for WALK_BUDGET_MS at most) or gather a prefix
 WALK_BUDGET_MS = 40
 WALK, GATHER, TRY_WALK = "walk", "gather", "try-walk"
 TRIGRAM_INDEX = "ix_job_runs_search_trgm"  # migration 0008
+GRAMS_INDEX = "ix_job_runs_search_grams"  # migration 0009: texts without a trigram
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by its timeout
 
 
@@ -77,19 +82,25 @@ def _narrow_range(flt: RunFilter) -> bool:
     return until - flt.since <= dt.timedelta(days=NARROW_DAYS)
 
 
-_ESTIMATES: dict[tuple[int, str, str], float] = {}  # (engine, database, filter) → the planner's estimate
+_ESTIMATES: dict[tuple[int, str, str, bool], float] = {}  # (engine, database, filter, grams) → the estimate
 ESTIMATES_KEPT = 64
 
 
-def _estimated_rows(engine: Engine, flt: RunFilter) -> float:
+def _estimated_rows(engine: Engine, flt: RunFilter, grams: bool = False) -> float:
     """The planner's estimate of the filter's runs (EXPLAIN, no execution: a few ms). Migration
     0008's expression index gives the text search its own statistics, so the estimate is close:
-    56 runs estimated 8, 16,849 estimated 16,370, 538,478 estimated 538,609 at 1M runs.
-    Asked once per filter, not for every page scrolled to or every sort of it."""
-    key = (id(engine), str(engine.url), repr(flt))
+    56 runs estimated 8, 16,849 estimated 16,370, 538,478 estimated 538,609 at 1M runs; 0009's
+    does for texts without a trigram (`grams`). Asked once per filter, not for every page
+    scrolled to or every sort of it."""
+    key = (id(engine), str(engine.url), repr(flt), grams)
     rows = _ESTIMATES.get(key)  # the pages and the counts threads both ask: one lookup, no check-then-read
     if rows is None:
-        compiled = select(runs.c.id).where(flt.where()).compile(engine, compile_kwargs={"render_postcompile": True})
+        # the grams alone: the same runs for one or two characters, and the planner's estimate of
+        # them from their element statistics (it would multiply in a guess for the LIKEs beside)
+        text = grams_condition(flt.text.strip()) if grams else None
+        where = flt.where() if text is None else and_(replace(flt, text="").where(), text)
+        stmt = select(runs.c.id).where(where)
+        compiled = stmt.compile(engine, compile_kwargs={"render_postcompile": True})
         with engine.connect() as conn:
             plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
         if len(_ESTIMATES) >= ESTIMATES_KEPT:
@@ -105,27 +116,58 @@ def estimate(engine: Engine, flt: RunFilter) -> int | None:
     if engine.dialect.name != "postgresql":
         return None
     text = flt.text.strip()
-    if text and not (uses_trigram_index(text) and _text_statistics(engine)):
-        # without the expression's statistics the planner guesses: 'zq' (no trigram, four LIKEs)
-        # was estimated at 590,432 runs and matches none
-        return None
-    return int(round(_estimated_rows(engine, flt)))
+    if not text:
+        return int(round(_estimated_rows(engine, flt)))
+    if uses_trigram_index(text) and _has_statistics(engine, TRIGRAM_INDEX):
+        return int(round(_estimated_rows(engine, flt)))
+    if short_grams(text) is not None and _has_statistics(engine, GRAMS_INDEX):
+        # a rare one is guessed, not known: a pair the statistics do not track is estimated at
+        # half the rarest tracked one (2,650 of 1M runs for 'zq', which none hold); its exact
+        # count comes in a few ms from the index, so nothing is shown before it
+        rows = _estimated_rows(engine, flt, grams=True)
+        return int(round(rows)) if rows > GRAMS_GATHER_ROWS else None
+    # without the expression's statistics the planner guesses: 'zq' (no trigram, four LIKEs)
+    # was estimated at 590,432 runs and matches none
+    return None
 
 
-_STATISTICS: set[tuple[int, str]] = set()  # engines whose planner knows the searched expression
+_STATISTICS: set[tuple[int, str, str]] = set()  # (engine, database, index) whose expression the planner knows
+_INDEXES: set[tuple[int, str, str]] = set()  # (engine, database, index) found in the database
 
 
-def _text_statistics(engine: Engine) -> bool:
-    """Whether the planner has statistics for the searched expression (migration 0008's index,
+def _has_statistics(engine: Engine, index: str) -> bool:
+    """Whether the planner has statistics for an index's expression (migrations 0008 and 0009,
     analysed); without pg_trgm there is no index and no statistics, and an index analysed while
     the table was empty has none until the next (auto) ANALYZE. Kept once they are there."""
-    key = (id(engine), str(engine.url))
+    key = (id(engine), str(engine.url), index)
     if key not in _STATISTICS:
         with engine.connect() as conn:
             if conn.execute(text_sql("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = :index)"),
-                            {"index": TRIGRAM_INDEX}).scalar():
+                            {"index": index}).scalar():
                 _STATISTICS.add(key)
     return key in _STATISTICS
+
+
+def _has_index(engine: Engine, index: str) -> bool:
+    """Whether the database has the index (a migration may have been unable to make it: no
+    pg_trgm, no right to create the grams function). Kept once it is there; looked for again
+    while it is not (one catalog read)."""
+    key = (id(engine), str(engine.url), index)
+    if key not in _INDEXES:
+        with engine.connect() as conn:
+            if conn.execute(text_sql("SELECT to_regclass(:index) IS NOT NULL"), {"index": index}).scalar():
+                _INDEXES.add(key)
+    return key in _INDEXES
+
+
+def uses_grams(engine: Engine, flt: RunFilter) -> bool:
+    """Whether the filter's text is searched through migration 0009's index: a text without a
+    trigram, on PostgreSQL with the index, that at most TRY_WALK_ROWS runs are estimated to hold.
+    A commoner text ('e', 'up') keeps the plain search: its first page comes early in any sort
+    index, and its count would compute the grams of every match (15 us each) to no purpose."""
+    if engine.dialect.name != "postgresql" or short_grams(flt.text.strip()) is None:
+        return False
+    return _has_index(engine, GRAMS_INDEX) and _estimated_rows(engine, flt, grams=True) <= TRY_WALK_ROWS
 
 
 def _page_plan(engine: Engine, query: HistoryQuery) -> str:
@@ -143,14 +185,17 @@ def _page_plan(engine: Engine, query: HistoryQuery) -> str:
     flt = query.filter
     if query.sort != "queued_at" and _narrow_range(flt):
         return GATHER
-    if not uses_trigram_index(flt.text.strip()):
+    if uses_trigram_index(flt.text.strip()):
+        rows, gather_rows = _estimated_rows(engine, flt), GATHER_ROWS
+    elif uses_grams(engine, flt):
+        rows, gather_rows = _estimated_rows(engine, flt, grams=True), GRAMS_GATHER_ROWS
+    else:
         return WALK
-    rows = _estimated_rows(engine, flt)
-    return GATHER if rows <= GATHER_ROWS else TRY_WALK if rows <= TRY_WALK_ROWS else WALK
+    return GATHER if rows <= gather_rows else TRY_WALK if rows <= TRY_WALK_ROWS else WALK
 
 
 def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False,
-              prefix: ColumnElement[bool] | None = None) -> Select[tuple[Any]]:
+              prefix: ColumnElement[bool] | None = None, grams: bool = False) -> Select[tuple[Any]]:
     """The page's id query. Gathered (see `_page_plan`): the filter's rows first, in a
     MATERIALIZED CTE the planner cannot turn into a walk of the sort index, then sorted. Walking
     the sort index for the first rows in a month read most of the million runs, because ids and
@@ -160,11 +205,11 @@ def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool 
     flt = query.filter
     if gather:
         key = _sort_column(query.sort, dialect).label("sort_key")
-        where = flt.where() if prefix is None else and_(flt.where(), prefix)
+        where = flt.where(grams) if prefix is None else and_(flt.where(grams), prefix)
         ranged = select(runs.c.id, key).where(where).cte("ranged").prefix_with("MATERIALIZED")
         order = (ranged.c.sort_key.desc(), ranged.c.id.desc()) if descending else (ranged.c.sort_key.asc(), ranged.c.id.asc())
         return select(ranged.c.id).order_by(*order)
-    return select(runs.c.id).where(flt.where()).order_by(*_order(query.sort, descending, dialect))
+    return select(runs.c.id).where(flt.where(grams)).order_by(*_order(query.sort, descending, dialect))
 
 
 Build = Callable[[bool, "ColumnElement[bool] | None"], "Select[Any]"]
@@ -175,18 +220,19 @@ def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total
              cancel: Cancellable | None = None) -> list[int]:
     """Ids of rows offset..offset+limit in the query's order; read from the far end when
     that is shorter (needs the total). `cancel` stops it from another thread."""
-    dialect, plan = engine.dialect.name, _page_plan(engine, query)
+    dialect, plan, grams = engine.dialect.name, _page_plan(engine, query), uses_grams(engine, query.filter)
     descending, backwards = query.descending, False
     if total is not None and offset > total // 2:
         end = min(total, offset + limit)
         offset, limit, descending, backwards = total - end, end - offset, not descending, True
 
     def build(gather: bool, prefix: ColumnElement[bool] | None = None) -> Select[tuple[Any]]:
-        return _ids_stmt(query, descending, dialect, gather, prefix).limit(limit).offset(offset)
+        # a walk keeps the plain search: offered the grams index, the planner gathers with it instead
+        return _ids_stmt(query, descending, dialect, gather, prefix, grams and gather).limit(limit).offset(offset)
 
     def locate(conn: Connection) -> Located:
-        return history_sample.locate(conn, query.filter, _sort_column(query.sort, dialect), descending,
-                                     offset + limit, _estimated_rows(engine, query.filter))
+        return history_sample.locate(conn, query.filter.where(grams), _sort_column(query.sort, dialect), descending,
+                                     offset + limit, _estimated_rows(engine, query.filter, grams))
 
     found = _run_ids(engine, build, plan, locate, limit, cancel)
     return found[::-1] if backwards else found
@@ -235,7 +281,7 @@ def fetch_runs(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:
 def count(engine: Engine, flt: RunFilter, cancel: Cancellable | None = None) -> int:
     """The filter's runs; `cancel` stops the count from another thread (a new filter's)."""
     with (cancel or Cancellable()).connect(engine) as conn:
-        return int(conn.execute(history.count_stmt(flt)).scalar_one())
+        return int(conn.execute(history.count_stmt(flt, uses_grams(engine, flt))).scalar_one())
 
 
 def type_title(key: str) -> str:

@@ -36,7 +36,6 @@ from sqlalchemy import (
 from sqlalchemy.sql.util import ClauseAdapter
 
 from app.db import tables
-from app.engine.history import RunFilter
 
 runs = tables.job_runs
 SAMPLED_MATCHES = 40  # the sample is sized to hold about this many matches (by the planner's estimate)
@@ -67,7 +66,7 @@ class Located:
     prefix: ColumnElement[bool] | None
 
 
-def locate(conn: Connection, flt: RunFilter, key: Any, descending: bool, need: int,
+def locate(conn: Connection, where: ColumnElement[bool], key: Any, descending: bool, need: int,
            estimated_rows: float) -> Located:
     """Sample the table, rank the sampled runs in the page's order (key, id; NULLs last ascending,
     first descending, as PostgreSQL orders them) and find the sampled matches among them. The
@@ -80,7 +79,7 @@ def locate(conn: Connection, flt: RunFilter, key: Any, descending: bool, need: i
     adapt = ClauseAdapter(sample).traverse
     sampled_key = adapt(key)
     order = (sampled_key.desc(), sample.c.id.desc()) if descending else (sampled_key.asc(), sample.c.id.asc())
-    ranked = select(sampled_key.label("sort_key"), sample.c.id, adapt(flt.where()).label("hit"),
+    ranked = select(sampled_key.label("sort_key"), sample.c.id, adapt(where).label("hit"),
                     func.count().over().label("sampled"),
                     func.row_number().over(order_by=order).label("pos")).subquery("ranked")
     hits = conn.execute(select(ranked.c.sort_key, ranked.c.id, ranked.c.pos, ranked.c.sampled).where(ranked.c.hit)

@@ -39,7 +39,9 @@ class RunFilter:
     until: dt.datetime | None = None  # queued before
     text: str = ""  # searches file names, parameters, errors and the type (app/engine/history_text.py)
 
-    def where(self) -> ColumnElement[bool]:
+    def where(self, grams: bool = False) -> ColumnElement[bool]:
+        """The filter as SQL; `grams`: search a text without a trigram through migration 0009's
+        index (PostgreSQL, where the caller has found the index: app/api/history.py)."""
         conds: list[ColumnElement[bool]] = []
         if self.types:
             conds.append(runs.c.type.in_(self.types))
@@ -56,7 +58,7 @@ class RunFilter:
         if self.until is not None:
             conds.append(runs.c.queued_at < self.until)
         if self.text.strip():
-            conds.append(text_condition(self.text.strip()))
+            conds.append(text_condition(self.text.strip(), grams))
         return and_(True, *conds)
 
 
@@ -74,8 +76,8 @@ def run_ids(engine: Engine, flt: RunFilter, *, sort: str = "queued_at", descendi
         return [int(i) for i in conn.execute(stmt).scalars()]
 
 
-def count_stmt(flt: RunFilter) -> Select[Any]:
-    return select(func.count()).select_from(runs).where(flt.where())
+def count_stmt(flt: RunFilter, grams: bool = False) -> Select[Any]:
+    return select(func.count()).select_from(runs).where(flt.where(grams))
 
 
 def count_runs(engine: Engine, flt: RunFilter) -> int:
