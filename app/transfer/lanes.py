@@ -8,10 +8,12 @@ transaction, then waits for its turn (the previous batch committed) before it st
 counters, row errors and checkpoint and commits. The database is therefore always exactly at
 a checkpoint, and a resumed run skips exactly the committed rows.
 
-Only batches of new keys write in parallel: the reader has removed every key the workspace or
-an earlier batch holds, so two such batches never touch the same index entry. A batch that
-updates records waits for its turn before writing (two batches updating the same records in
-opposite order could otherwise wait for each other). SQLite has one writer: one lane.
+Only new records and staged updates are written in parallel: the reader has removed every key
+the workspace or an earlier batch holds, so two batches' new records never touch the same index
+entry, and the staging table is the lane's own. The merge of a batch's updates waits for its
+turn (two batches updating the same records in opposite order could otherwise wait for each
+other, and the later values must win); staging ahead takes its COPY off that serial path.
+SQLite has one writer: one lane.
 So on PostgreSQL the new records' ids follow the file within a batch, not always across two
 batches written side by side.
 """
@@ -114,7 +116,7 @@ class BatchWriters:
                 self.turn.wait()
 
     def commit(self, lane: Lane, batch: Batch) -> None:
-        if self.parallel and not batch.updates and self._commit_alongside(lane, batch):
+        if self.parallel and self._commit_alongside(lane, batch):
             return
         self.wait_turn(batch)
         self._commit_in_turn(lane, batch)
@@ -126,12 +128,14 @@ class BatchWriters:
             ctx.row_error(row_number, message, field=field, raw=raw)
 
     def _commit_alongside(self, lane: Lane, batch: Batch) -> bool:
-        """Write while earlier batches may still be writing; commit in turn. False after a
-        unique violation (someone else added one of the keys): nothing of it is kept."""
+        """Write ahead while earlier batches may still be writing; merge the updates and commit
+        in turn. False after a unique violation (someone else added one of the keys): nothing of
+        it is kept, and the batch is written again in turn."""
         trans = lane.conn.begin()
         try:
-            if not self.ctx.dry_run:
-                lane.backend.write(batch)
+            lane.backend.write_ahead(batch)
+            self.wait_turn(batch)
+            lane.backend.write_in_turn(batch)
         except UNIQUE_VIOLATIONS:
             trans.rollback()
             return False
@@ -139,7 +143,6 @@ class BatchWriters:
             trans.rollback()
             raise
         try:
-            self.wait_turn(batch)
             self._report(batch)
             self.ctx.save_checkpoint(lane.conn, {"rows_read": batch.rows_read})
             trans.commit()

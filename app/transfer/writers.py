@@ -3,9 +3,9 @@
 PostgreSQL: new records go with `COPY` straight into the table (a unique violation would
 abort a whole COPY, so the import holds an advisory lock on the workspace's key space and
 the reader has already removed every key the workspace and the file hold); records to
-update go with `COPY` into a temporary staging table and one set-based `UPDATE ... FROM`.
-SQLite: `executemany` of plain INSERT/UPDATE statements, one transaction per (large) batch,
-with the 256 MB page cache the engine sets.
+update go with `COPY` into a temporary staging table and one set-based merge
+(`INSERT ... SELECT ... ON CONFLICT DO UPDATE`). SQLite: one `INSERT ... SELECT ... FROM
+json_each(?)` per batch for each, one transaction per (large) batch.
 
 If another writer slips a key in between (the lock only binds imports), the batch rolls
 back, the keys it meant to create are looked up again and the batch is retried with
@@ -101,6 +101,17 @@ class Backend:
         raise NotImplementedError
 
     def write(self, batch: Batch) -> None:
+        self.write_ahead(batch)
+        self.write_in_turn(batch)
+
+    def write_ahead(self, batch: Batch) -> None:
+        """What may go before the batches ahead of this one have committed: its new records
+        (keys no other batch holds) and, on PostgreSQL, its staged updates."""
+        raise NotImplementedError
+
+    def write_in_turn(self, batch: Batch) -> None:
+        """What must follow the batch before it: the updates of records (a key may be updated
+        by two batches, and the later values must win)."""
         raise NotImplementedError
 
     def move(self, batch: Batch, moved: list[bool], update_mode: bool) -> None:
@@ -181,15 +192,19 @@ class PostgresBackend(Backend):
                               for line, gone in zip(lines, moved, strict=True) if gone)
         batch.payload = (kept, stage)
 
-    def write(self, batch: Batch) -> None:
+    def write_ahead(self, batch: Batch) -> None:
         inserts, stage = batch.payload
         with self.raw.cursor() as cur:
             if inserts:
                 with cur.copy(self.copy_insert) as copy:
                     copy.write(inserts)
-            if stage:
+            if stage:  # the staging table is this connection's own
                 with cur.copy(self.copy_stage) as copy:
                     copy.write(stage)
+
+    def write_in_turn(self, batch: Batch) -> None:
+        if batch.payload[1]:
+            with self.raw.cursor() as cur:
                 cur.execute(self.merge, self.merge_params)
 
     def close(self) -> None:
@@ -240,11 +255,13 @@ class SqliteBackend(Backend):
         kept = [row for row, gone in zip(rows, moved, strict=True) if not gone]
         batch.payload = (_json(kept), _json(changes))
 
-    def write(self, batch: Batch) -> None:
-        rows, changes = batch.payload
+    def write_ahead(self, batch: Batch) -> None:
+        if rows := batch.payload[0]:
+            self.raw.execute(self.insert_sql, (self.layout.workspace_id, *(v for _, v in self.layout.defaults), rows))
+
+    def write_in_turn(self, batch: Batch) -> None:
+        changes = batch.payload[1]
         ws = self.layout.workspace_id
-        if rows:
-            self.raw.execute(self.insert_sql, (ws, *(v for _, v in self.layout.defaults), rows))
         if changes:
             stamp = [self.stamp] if self.layout.created_at is not None else []
             self.raw.execute(self.update_sql, (ws, *(v for _, v in self.layout.defaults), changes, *stamp, self.stamp))
