@@ -20,26 +20,35 @@ from tests.engine_support import add_workspace
 from tests.import_support import count, lead, rows_of, run_to_end, write_csv
 
 
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_a_later_batch_written_first_still_commits_after_the_one_before(engine: Engine, tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    add_workspace(engine)
+def second_batch_writes_first(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Hold the first batch's write-ahead until the second lane has written ahead the second
+    batch; the event is set once it has."""
     second_written = threading.Event()
-    checkpoints: list[int] = []
-    write, save = PostgresBackend.write_ahead, JobContext.save_checkpoint
+    write_ahead = PostgresBackend.write_ahead
 
     def first_waits_for_second(backend: PostgresBackend, batch: Batch) -> None:
         if batch.sequence == 0:
             assert second_written.wait(60), "the second lane never wrote the second batch"
-        write(backend, batch)
+        write_ahead(backend, batch)
         if batch.sequence == 1:
             second_written.set()
+
+    monkeypatch.setattr(PostgresBackend, "write_ahead", first_waits_for_second)
+    return second_written
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_later_batch_written_first_still_commits_after_the_one_before(engine: Engine, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    add_workspace(engine)
+    second_written = second_batch_writes_first(monkeypatch)
+    checkpoints: list[int] = []
+    save = JobContext.save_checkpoint
 
     def recording(ctx: JobContext, conn: Connection, state: dict[str, Any]) -> None:
         checkpoints.append(state["rows_read"])
         save(ctx, conn, state)
 
-    monkeypatch.setattr(PostgresBackend, "write_ahead", first_waits_for_second)
     monkeypatch.setattr(JobContext, "save_checkpoint", recording)
     path = write_csv(tmp_path / "leads.csv", [lead(i) for i in range(1_000)])
     run = run_to_end(engine, enqueue_import(engine, path, "leads", workspace="main", batch_size=100))
@@ -58,17 +67,7 @@ def test_updates_are_staged_ahead_yet_merged_in_file_order(engine: Engine, tmp_p
     add_workspace(engine)
     first = write_csv(tmp_path / "first.csv", [lead(i) for i in range(100)])
     assert run_to_end(engine, enqueue_import(engine, first, "leads", workspace="main")).status is RunStatus.COMPLETED
-    second_staged = threading.Event()
-    write_ahead = PostgresBackend.write_ahead
-
-    def first_waits_for_second(backend: PostgresBackend, batch: Batch) -> None:
-        if batch.sequence == 0:
-            assert second_staged.wait(60), "the second lane never staged the second batch"
-        write_ahead(backend, batch)
-        if batch.sequence == 1:
-            second_staged.set()
-
-    monkeypatch.setattr(PostgresBackend, "write_ahead", first_waits_for_second)
+    second_staged = second_batch_writes_first(monkeypatch)
     # Rows 1-100 update leads 0-99 to "Company A"; rows 101-200 update the same leads to "Company B".
     changes = [lead(i, Company="Company A") for i in range(100)] + [lead(i, Company="Company B") for i in range(100)]
     path = write_csv(tmp_path / "changes.csv", changes)
