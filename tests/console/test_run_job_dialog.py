@@ -217,3 +217,26 @@ def test_a_bulk_delete_confirmed_is_queued_and_a_dry_run_is_not_asked_about(qtbo
         qtbot.mouseClick(again.run_button, Qt.MouseButton.LeftButton)
     assert questions == []  # a dry run deletes nothing: no question
     assert get_run(console_engine, queued.args[0][0]).params["dry_run"] is True
+
+
+def shown_descriptions(dialog: RunJobDialog, text: str) -> int:
+    from PySide6.QtWidgets import QLabel
+
+    return sum(1 for label in dialog.findChildren(QLabel) if label.isVisible() and label.text() == text)
+
+
+def test_a_selected_jobs_description_shows_once(qtbot, console_engine: Engine, query_thread) -> None:
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    tree, item = dialog.picker.tree, dialog.picker.items["retention_cleanup"]
+    description = dialog.jobs["retention_cleanup"].description
+    tree.setCurrentItem(item)  # browsing: the text under the list says what the job does
+    assert shown_descriptions(dialog, description) == 1
+    assert dialog.picker.description.text() == description
+    check_job(qtbot, dialog, "retention_cleanup")  # its card says it now, the list no longer does
+    qtbot.waitUntil(dialog.cards["retention_cleanup"].isVisible)  # a card added to the layout shows on the next turn
+    assert shown_descriptions(dialog, description) == 1
+    assert "options are on the right" in dialog.picker.description.text()
+    qtbot.keyClick(tree, Qt.Key.Key_Space)  # unchecked: back under the list
+    qtbot.waitUntil(lambda: "retention_cleanup" not in dialog.cards)
+    assert shown_descriptions(dialog, description) == 1
+    assert dialog.picker.description.text() == description
