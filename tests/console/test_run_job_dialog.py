@@ -4,6 +4,8 @@ Run disabled with its message shown; valid values queue runs with exactly those 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from sqlalchemy import Engine, select
@@ -240,3 +242,40 @@ def test_a_selected_jobs_description_shows_once(qtbot, console_engine: Engine, q
     qtbot.waitUntil(lambda: "retention_cleanup" not in dialog.cards)
     assert shown_descriptions(dialog, description) == 1
     assert dialog.picker.description.text() == description
+
+
+def test_a_long_org_unit_name_ends_in_an_ellipsis_with_the_whole_name_as_tooltip(qtbot, console_engine: Engine,
+                                                                                 query_thread) -> None:
+    from sqlalchemy import update
+
+    long_name = "Demand Generation, Field Marketing and Partner Events for Enterprise Accounts"
+    long_workspace = "Americas Enterprise Sales and Partner Channel Operations"
+    units_table, spaces = tables.org_units, tables.workspaces
+    with console_engine.begin() as conn:
+        unit_id, workspace_id = conn.execute(select(units_table.c.id, units_table.c.workspace_id)
+                                             .order_by(units_table.c.id)).first()
+        conn.execute(update(units_table).where(units_table.c.id == unit_id).values(name=long_name))
+        conn.execute(update(spaces).where(spaces.c.id == workspace_id).values(name=long_workspace))
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    index = dialog.workspace.findData(workspace_id)
+    dialog.workspace.setCurrentIndex(index)
+    dialog.workspace.activated.emit(index)  # as if chosen: the pickers search this workspace
+    check_job(qtbot, dialog, "rebuild_search_index")
+    form = dialog.cards["rebuild_search_index"].form
+    units = form.editors["org_unit_id"]
+    combo, line = units.combo, units.combo.lineEdit()  # type: ignore[attr-defined]
+    form.set_values({"org_unit_id": unit_id})  # as a saved schedule or the screenshot fills it: id, then its path
+    qtbot.waitUntil(lambda: long_name in line.text())
+    name = line.text()
+    dialog.run_button.setFocus()  # nobody is editing it
+    qtbot.waitUntil(lambda: not line.hasFocus())
+    assert line.fontMetrics().horizontalAdvance(name) > line.width()  # too long to fit
+    assert form.values()["org_unit_id"] == unit_id  # the text behind the picture stays whole
+    assert line.toolTip() == name
+    shown = line.shown_text()
+    assert shown.endswith("…") and name.startswith(shown[:-1].rstrip()) and len(shown) < len(name)
+    qtbot.waitUntil(lambda: combo.findData(unit_id) >= 0)
+    assert long_name in combo.itemData(combo.findData(unit_id), Qt.ItemDataRole.ToolTipRole)  # the list's too
+    assert dialog.workspace.currentText().startswith(long_workspace)  # the workspace drop-down: cut, whole in its tip
+    assert dialog.workspace.shown_text().endswith("…") and dialog.workspace.toolTip() == dialog.workspace.currentText()
+    dialog.grab().save(str(Path(os.environ.get("BATCHDESK_SHOTS", "/tmp")) / "run-job-long-unit.png"))

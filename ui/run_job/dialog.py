@@ -12,7 +12,6 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -35,6 +34,7 @@ from app.engine.registry import job_types
 from app.engine.runs import OptionsError
 from ui.background import Background
 from ui.forms import EnginePickerSource, PickerSource, SchemaForm
+from ui.forms.elided import ElidingComboBox
 from ui.forms.spec import model_defaults
 from ui.run_job.confirm import confirm_delete, needs_confirmation
 from ui.run_job.job_picker import JobPicker
@@ -101,7 +101,7 @@ class RunJobDialog(QDialog):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.workspace = QComboBox()
+        self.workspace = ElidingComboBox()  # its names arrive after the dialog is laid out: a long one ends in "…"
         self.workspace.setObjectName("workspace")
         self.workspace.addItem(ALL_WORKSPACES, None)
         self.workspace.setMinimumContentsLength(22)
