@@ -208,7 +208,7 @@ def test_a_bulk_delete_confirmed_is_queued_and_a_dry_run_is_not_asked_about(qtbo
     assert get_run(console_engine, run_id).params["dry_run"] is False
 
     questions: list[object] = []
-    monkeypatch.setattr("ui.run_job.dialog.confirm_delete", lambda *args: questions.append(args) or False)
+    monkeypatch.setattr("ui.run_job.dialog.confirm", lambda *args: questions.append(args) or False)
     again = open_dialog(qtbot, console_engine, query_thread)
     form = fill_bulk_delete(qtbot, again)
     box = form.editors["dry_run"].box  # type: ignore[attr-defined]
@@ -279,3 +279,62 @@ def test_a_long_org_unit_name_ends_in_an_ellipsis_with_the_whole_name_as_tooltip
     assert dialog.workspace.currentText().startswith(long_workspace)  # the workspace drop-down: cut, whole in its tip
     assert dialog.workspace.shown_text().endswith("…") and dialog.workspace.toolTip() == dialog.workspace.currentText()
     dialog.grab().save(str(Path(os.environ.get("BATCHDESK_SHOTS", "/tmp")) / "run-job-long-unit.png"))
+
+
+def fill_bulk_update(qtbot, dialog: RunJobDialog):  # type: ignore[no-untyped-def]
+    check_job(qtbot, dialog, "bulk_update")
+    form = dialog.cards["bulk_update"].form
+    for name, text in (("where", "status=new"), ("changes", "status=contacted")):
+        editor = form.editors[name]
+        qtbot.keyClicks(editor.entry, text)  # type: ignore[attr-defined]
+        qtbot.keyClick(editor.entry, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.run_button.isEnabled)
+    return form
+
+
+def runs_of(engine: Engine, job_type: str) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(tables.job_runs.c.params).where(tables.job_runs.c.type == job_type)).scalars())
+
+
+def test_a_bulk_update_without_dry_run_asks_first_naming_what_it_sets(qtbot, console_engine: Engine,
+                                                                      query_thread, monkeypatch) -> None:
+    from tests.console.helpers import answer_next_modal
+
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    form = fill_bulk_update(qtbot, dialog)
+    assert form.values()["dry_run"] is False
+    before = runs_of(console_engine, "bulk_update")
+    seen: dict[str, str] = {}
+
+    def read(box) -> None:  # type: ignore[no-untyped-def]
+        seen.update(text=box.text(), more=box.informativeText(), default=box.defaultButton().objectName(),
+                    escape=box.escapeButton().objectName(), buttons=" ".join(sorted(b.text() for b in box.buttons())))
+        box.grab().save(str(Path(os.environ.get("BATCHDESK_SHOTS", "/tmp")) / "confirm-bulk-update.png"))
+
+    asked = answer_next_modal(qtbot, "confirm-update-no", then=read)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert asked == ["ConfirmUpdate"]
+    where = dialog.workspace.currentText()
+    assert seen["text"] == f"Set status=contacted on every Leads record matching status=new in {where}?"
+    assert "overwrites" in seen["more"] and "Dry Run" in seen["more"]
+    assert seen["default"] == seen["escape"] == "confirm-update-no" and seen["buttons"] == "Cancel Update"
+    assert dialog.isVisible() and "nothing was changed" in dialog.status.text()
+    assert runs_of(console_engine, "bulk_update") == before  # nothing queued
+
+    asked = answer_next_modal(qtbot, "confirm-update-yes")
+    with qtbot.waitSignal(dialog.queued) as queued:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert asked == ["ConfirmUpdate"]
+    params = get_run(console_engine, queued.args[0][0]).params
+    assert params["dry_run"] is False and params["changes"] == ["status=contacted"]
+
+    questions: list[object] = []
+    monkeypatch.setattr("ui.run_job.dialog.confirm", lambda *args: questions.append(args) or False)
+    again = open_dialog(qtbot, console_engine, query_thread)
+    form = fill_bulk_update(qtbot, again)
+    form.editors["dry_run"].box.setChecked(True)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(again.queued) as queued:
+        qtbot.mouseClick(again.run_button, Qt.MouseButton.LeftButton)
+    assert questions == []  # a dry run changes nothing: no question
+    assert get_run(console_engine, queued.args[0][0]).params["dry_run"] is True

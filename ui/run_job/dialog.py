@@ -36,7 +36,7 @@ from ui.background import Background
 from ui.forms import EnginePickerSource, PickerSource, SchemaForm
 from ui.forms.elided import ElidingComboBox
 from ui.forms.spec import model_defaults
-from ui.run_job.confirm import confirm_delete, needs_confirmation
+from ui.run_job.confirm import cancelled_text, confirm, needs_confirmation
 from ui.run_job.job_picker import JobPicker
 from ui.screen_fit import fit_to_screen
 from ui.theme import set_tone
@@ -272,9 +272,9 @@ class RunJobDialog(QDialog):
         run_date: dt.date = self.run_date.date().toPython()  # type: ignore[assignment]
         where = self.workspace.currentText() if self.workspace_id() is not None else "all workspaces"
         for request in requests:
-            if needs_confirmation(request.job_key, request.params) and not confirm_delete(
-                    self, request.params, where, run_date.isoformat()):
-                self.status.setText("Not run: nothing was deleted. Tick Dry Run to see the count first.")
+            if needs_confirmation(request.job_key, request.params) and not confirm(
+                    self, request.job_key, request.params, where, run_date.isoformat()):
+                self.status.setText(cancelled_text(request.job_key))
                 set_tone(self.status, "")
                 return
         engine, workspace_id = self.engine, self.workspace_id()
