@@ -20,7 +20,7 @@ from ui.screenshots import save_screenshots
 from ui.settings.database_card import startup_url
 from ui.theme import apply_theme, icon
 
-__all__ = ["DisplayUnavailable", "application", "build_window", "run_console"]
+__all__ = ["DisplayUnavailable", "application", "build_window", "run_console", "start_for_screenshots"]
 
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL_S = 0.002
@@ -56,6 +56,11 @@ def build_window(console: Console) -> MainWindow:
     return window
 
 
+def start_for_screenshots(console: Console) -> None:
+    """No workers and no scheduler: pictures of the data as it is, with nothing claiming runs."""
+    console.start(workers=0, scheduler=False, note="not started in screenshot mode")
+
+
 def run_console(db: str | None, screenshot_dir: str | None) -> int:
     check_display()
     app = application()
@@ -63,7 +68,7 @@ def run_console(db: str | None, screenshot_dir: str | None) -> int:
     console = Console(engine)
     window = build_window(console)
     if screenshot_dir is not None:
-        console.start(workers=0, scheduler=False)
+        start_for_screenshots(console)
         try:
             saved = save_screenshots(window, Path(screenshot_dir))
         finally:

@@ -48,10 +48,15 @@ class Console(QObject):
         self._sampler.timeout.connect(self._sample)
         self._had_snapshots = False
         self._started = False
+        self.workers_note = ""  # why the workers running are not the saved count (e.g. screenshot mode)
 
     # ------------------------------------------------------------ lifecycle
-    def start(self, *, workers: int | None = None, scheduler: bool = True, mode: str | None = None) -> None:
+    def start(self, *, workers: int | None = None, scheduler: bool = True, mode: str | None = None,
+              note: str = "") -> None:
+        """`workers` overrides the saved count for this session; `note` says why, for the
+        status bar and Settings (which show the saved count) to tell the same story."""
         count = self.worker_count() if workers is None else workers
+        self.workers_note = note if count != self.worker_count() else ""
         self.feed.start()
         self.workers.start(count, scheduler=scheduler, mode=mode or self.worker_mode())
         self._sampler.start()
@@ -83,6 +88,7 @@ class Console(QObject):
 
     def set_worker_count(self, count: int) -> None:
         self.settings.setValue("workers/count", int(count))
+        self.workers_note = ""  # applied: the running count is the saved one again
         if self._started:
             self.workers.resize(count)
 

@@ -148,7 +148,11 @@ class MainWindow(QMainWindow):
         workers = self.console.workers
         busy = len(workers.running())
         where = " · in processes" if workers.mode == PROCESSES else ""
-        self.workers_label.setText(f"Local workers: {workers.count} · {busy} busy{where}")
+        note, saved = self.console.workers_note, self.console.worker_count()
+        if note and workers.count != saved:  # Settings shows the saved count: say both, and why
+            self.workers_label.setText(f"Local workers: {workers.count} of {saved} · {busy} busy{where} · {note}")
+        else:
+            self.workers_label.setText(f"Local workers: {workers.count} · {busy} busy{where}")
 
     # ------------------------------------------------------------ navigation
     def show_page(self, key: str) -> QWidget:

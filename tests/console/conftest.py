@@ -40,16 +40,20 @@ def query_thread(qtbot):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_window(qtbot, console_home: Path, console_engine: Engine):  # type: ignore[no-untyped-def]
-    """make_window(workers=0, mode="threads"|"processes") -> MainWindow, started and shown; closed (cancelling) afterwards."""
+    """make_window(workers=0, mode="threads"|"processes", start=None) -> MainWindow, started and shown;
+    closed (cancelling) afterwards."""
     from ui.app import build_window
     from ui.console import Console
 
     made = []
 
-    def make(workers: int = 0, scheduler: bool = False, mode: str = "threads"):  # type: ignore[no-untyped-def]
+    def make(workers: int = 0, scheduler: bool = False, mode: str = "threads", start=None):  # type: ignore[no-untyped-def]
         console = Console(console_engine)
         window = build_window(console)
-        console.start(workers=workers, scheduler=scheduler, mode=mode)
+        if start is not None:  # the way a command starts it, e.g. ui.app.start_for_screenshots
+            start(console)
+        else:
+            console.start(workers=workers, scheduler=scheduler, mode=mode)
         # pytest-qt closes registered widgets before fixtures are torn down: decide for the
         # running jobs first, or the close would ask a question nobody can answer offscreen.
         qtbot.addWidget(window, before_close_func=lambda w: w.close_with("cancel"))

@@ -4,6 +4,8 @@ Run disabled with its message shown; valid values queue runs with exactly those 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from sqlalchemy import Engine, select
@@ -206,7 +208,7 @@ def test_a_bulk_delete_confirmed_is_queued_and_a_dry_run_is_not_asked_about(qtbo
     assert get_run(console_engine, run_id).params["dry_run"] is False
 
     questions: list[object] = []
-    monkeypatch.setattr("ui.run_job.dialog.confirm_delete", lambda *args: questions.append(args) or False)
+    monkeypatch.setattr("ui.run_job.dialog.confirm", lambda *args: questions.append(args) or False)
     again = open_dialog(qtbot, console_engine, query_thread)
     form = fill_bulk_delete(qtbot, again)
     box = form.editors["dry_run"].box  # type: ignore[attr-defined]
@@ -216,4 +218,123 @@ def test_a_bulk_delete_confirmed_is_queued_and_a_dry_run_is_not_asked_about(qtbo
     with qtbot.waitSignal(again.queued) as queued:
         qtbot.mouseClick(again.run_button, Qt.MouseButton.LeftButton)
     assert questions == []  # a dry run deletes nothing: no question
+    assert get_run(console_engine, queued.args[0][0]).params["dry_run"] is True
+
+
+def shown_descriptions(dialog: RunJobDialog, text: str) -> int:
+    from PySide6.QtWidgets import QLabel
+
+    return sum(1 for label in dialog.findChildren(QLabel) if label.isVisible() and label.text() == text)
+
+
+def test_a_selected_jobs_description_shows_once(qtbot, console_engine: Engine, query_thread) -> None:
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    tree, item = dialog.picker.tree, dialog.picker.items["retention_cleanup"]
+    description = dialog.jobs["retention_cleanup"].description
+    tree.setCurrentItem(item)  # browsing: the text under the list says what the job does
+    assert shown_descriptions(dialog, description) == 1
+    assert dialog.picker.description.text() == description
+    check_job(qtbot, dialog, "retention_cleanup")  # its card says it now, the list no longer does
+    qtbot.waitUntil(dialog.cards["retention_cleanup"].isVisible)  # a card added to the layout shows on the next turn
+    assert shown_descriptions(dialog, description) == 1
+    assert "options are on the right" in dialog.picker.description.text()
+    qtbot.keyClick(tree, Qt.Key.Key_Space)  # unchecked: back under the list
+    qtbot.waitUntil(lambda: "retention_cleanup" not in dialog.cards)
+    assert shown_descriptions(dialog, description) == 1
+    assert dialog.picker.description.text() == description
+
+
+def test_a_long_org_unit_name_ends_in_an_ellipsis_with_the_whole_name_as_tooltip(qtbot, console_engine: Engine,
+                                                                                 query_thread) -> None:
+    from sqlalchemy import update
+
+    long_name = "Demand Generation, Field Marketing and Partner Events for Enterprise Accounts"
+    long_workspace = "Americas Enterprise Sales and Partner Channel Operations"
+    units_table, spaces = tables.org_units, tables.workspaces
+    with console_engine.begin() as conn:
+        unit_id, workspace_id = conn.execute(select(units_table.c.id, units_table.c.workspace_id)
+                                             .order_by(units_table.c.id)).first()
+        conn.execute(update(units_table).where(units_table.c.id == unit_id).values(name=long_name))
+        conn.execute(update(spaces).where(spaces.c.id == workspace_id).values(name=long_workspace))
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    index = dialog.workspace.findData(workspace_id)
+    dialog.workspace.setCurrentIndex(index)
+    dialog.workspace.activated.emit(index)  # as if chosen: the pickers search this workspace
+    check_job(qtbot, dialog, "rebuild_search_index")
+    form = dialog.cards["rebuild_search_index"].form
+    units = form.editors["org_unit_id"]
+    combo, line = units.combo, units.combo.lineEdit()  # type: ignore[attr-defined]
+    form.set_values({"org_unit_id": unit_id})  # as a saved schedule or the screenshot fills it: id, then its path
+    qtbot.waitUntil(lambda: long_name in line.text())
+    name = line.text()
+    dialog.run_button.setFocus()  # nobody is editing it
+    qtbot.waitUntil(lambda: not line.hasFocus())
+    assert line.fontMetrics().horizontalAdvance(name) > line.width()  # too long to fit
+    assert form.values()["org_unit_id"] == unit_id  # the text behind the picture stays whole
+    assert line.toolTip() == name
+    shown = line.shown_text()
+    assert shown.endswith("…") and name.startswith(shown[:-1].rstrip()) and len(shown) < len(name)
+    qtbot.waitUntil(lambda: combo.findData(unit_id) >= 0)
+    assert long_name in combo.itemData(combo.findData(unit_id), Qt.ItemDataRole.ToolTipRole)  # the list's too
+    assert dialog.workspace.currentText().startswith(long_workspace)  # the workspace drop-down: cut, whole in its tip
+    assert dialog.workspace.shown_text().endswith("…") and dialog.workspace.toolTip() == dialog.workspace.currentText()
+    dialog.grab().save(str(Path(os.environ.get("BATCHDESK_SHOTS", "/tmp")) / "run-job-long-unit.png"))
+
+
+def fill_bulk_update(qtbot, dialog: RunJobDialog):  # type: ignore[no-untyped-def]
+    check_job(qtbot, dialog, "bulk_update")
+    form = dialog.cards["bulk_update"].form
+    for name, text in (("where", "status=new"), ("changes", "status=contacted")):
+        editor = form.editors[name]
+        qtbot.keyClicks(editor.entry, text)  # type: ignore[attr-defined]
+        qtbot.keyClick(editor.entry, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.run_button.isEnabled)
+    return form
+
+
+def runs_of(engine: Engine, job_type: str) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(tables.job_runs.c.params).where(tables.job_runs.c.type == job_type)).scalars())
+
+
+def test_a_bulk_update_without_dry_run_asks_first_naming_what_it_sets(qtbot, console_engine: Engine,
+                                                                      query_thread, monkeypatch) -> None:
+    from tests.console.helpers import answer_next_modal
+
+    dialog = open_dialog(qtbot, console_engine, query_thread)
+    form = fill_bulk_update(qtbot, dialog)
+    assert form.values()["dry_run"] is False
+    before = runs_of(console_engine, "bulk_update")
+    seen: dict[str, str] = {}
+
+    def read(box) -> None:  # type: ignore[no-untyped-def]
+        seen.update(text=box.text(), more=box.informativeText(), default=box.defaultButton().objectName(),
+                    escape=box.escapeButton().objectName(), buttons=" ".join(sorted(b.text() for b in box.buttons())))
+        box.grab().save(str(Path(os.environ.get("BATCHDESK_SHOTS", "/tmp")) / "confirm-bulk-update.png"))
+
+    asked = answer_next_modal(qtbot, "confirm-update-no", then=read)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert asked == ["ConfirmUpdate"]
+    where = dialog.workspace.currentText()
+    assert seen["text"] == f"Set status=contacted on every Leads record matching status=new in {where}?"
+    assert "overwrites" in seen["more"] and "Dry Run" in seen["more"]
+    assert seen["default"] == seen["escape"] == "confirm-update-no" and seen["buttons"] == "Cancel Update"
+    assert dialog.isVisible() and "nothing was changed" in dialog.status.text()
+    assert runs_of(console_engine, "bulk_update") == before  # nothing queued
+
+    asked = answer_next_modal(qtbot, "confirm-update-yes")
+    with qtbot.waitSignal(dialog.queued) as queued:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert asked == ["ConfirmUpdate"]
+    params = get_run(console_engine, queued.args[0][0]).params
+    assert params["dry_run"] is False and params["changes"] == ["status=contacted"]
+
+    questions: list[object] = []
+    monkeypatch.setattr("ui.run_job.dialog.confirm", lambda *args: questions.append(args) or False)
+    again = open_dialog(qtbot, console_engine, query_thread)
+    form = fill_bulk_update(qtbot, again)
+    form.editors["dry_run"].box.setChecked(True)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(again.queued) as queued:
+        qtbot.mouseClick(again.run_button, Qt.MouseButton.LeftButton)
+    assert questions == []  # a dry run changes nothing: no question
     assert get_run(console_engine, queued.args[0][0]).params["dry_run"] is True

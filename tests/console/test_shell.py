@@ -45,3 +45,20 @@ def test_window_and_column_layout_are_remembered(make_window, qtbot) -> None:
     assert header.sectionSize(COL["file_name"]) == 321
     assert second.sidebar.currentItem().text() == "Settings"  # the page it was left on
     assert second.isMaximized()  # the window's geometry and state came back
+
+
+def test_screenshot_mode_says_its_workers_are_not_started_where_settings_shows_the_saved_count(make_window,
+                                                                                                 qtbot) -> None:
+    from ui.app import start_for_screenshots
+
+    window = make_window(start=start_for_screenshots)
+    console, card = window.console, window.show_page("settings").workers
+    assert console.workers.count == 0 and console.worker_count() == 2  # none run; two are saved
+    assert card.count.value() == 2
+    assert window.workers_label.text() == "Local workers: 0 of 2 · 0 busy · not started in screenshot mode"
+    assert card.running.isVisible() and card.running.text() == ("0 running now: not started in screenshot mode. "
+                                  "The saved 2 start with the console, or press Apply.")
+    with qtbot.waitSignal(console.workers.changed):
+        card.apply.click()  # applied: the saved count runs, and both say the same again
+    assert window.workers_label.text() == "Local workers: 2 · 0 busy"
+    assert card.status.text().startswith("✔ 2 local worker(s)") and not card.running.isVisible()

@@ -21,6 +21,7 @@ from app.api.connection import describe_error
 from app.api.pickers import Choice
 from ui.background import Background, Superseded
 from ui.forms.editors import FieldEditor, InputError, Pending
+from ui.forms.elided import ElidingLineEdit
 from ui.forms.spec import FieldSpec
 from ui.theme import set_tone
 from ui.thread_task import while_alive
@@ -71,7 +72,7 @@ class PickerEditor(FieldEditor):
         self._errors: dict[str, str] = {}
         self._known: dict[str, Choice] = {}
         self.combo = QComboBox()
-        self.combo.setEditable(True)
+        self.combo.setLineEdit(ElidingLineEdit(self.combo))  # editable; a long name ends in "…", whole in its tooltip
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMinimumContentsLength(34)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -160,8 +161,9 @@ class PickerEditor(FieldEditor):
         text = self.combo.currentText()
         self.combo.blockSignals(True)
         self.combo.clear()
-        for choice in choices:
+        for index, choice in enumerate(choices):
             self.combo.addItem(choice.label, choice.id)
+            self.combo.setItemData(index, choice.label, Qt.ItemDataRole.ToolTipRole)  # the list cuts it too
         self.combo.setCurrentIndex(-1)
         self.combo.setEditText(text)
         self.combo.blockSignals(False)

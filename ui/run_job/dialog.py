@@ -12,7 +12,6 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -35,8 +34,9 @@ from app.engine.registry import job_types
 from app.engine.runs import OptionsError
 from ui.background import Background
 from ui.forms import EnginePickerSource, PickerSource, SchemaForm
+from ui.forms.elided import ElidingComboBox
 from ui.forms.spec import model_defaults
-from ui.run_job.confirm import confirm_delete, needs_confirmation
+from ui.run_job.confirm import cancelled_text, confirm, needs_confirmation
 from ui.run_job.job_picker import JobPicker
 from ui.screen_fit import fit_to_screen
 from ui.theme import set_tone
@@ -101,7 +101,7 @@ class RunJobDialog(QDialog):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.workspace = QComboBox()
+        self.workspace = ElidingComboBox()  # its names arrive after the dialog is laid out: a long one ends in "…"
         self.workspace.setObjectName("workspace")
         self.workspace.addItem(ALL_WORKSPACES, None)
         self.workspace.setMinimumContentsLength(22)
@@ -272,9 +272,9 @@ class RunJobDialog(QDialog):
         run_date: dt.date = self.run_date.date().toPython()  # type: ignore[assignment]
         where = self.workspace.currentText() if self.workspace_id() is not None else "all workspaces"
         for request in requests:
-            if needs_confirmation(request.job_key, request.params) and not confirm_delete(
-                    self, request.params, where, run_date.isoformat()):
-                self.status.setText("Not run: nothing was deleted. Tick Dry Run to see the count first.")
+            if needs_confirmation(request.job_key, request.params) and not confirm(
+                    self, request.job_key, request.params, where, run_date.isoformat()):
+                self.status.setText(cancelled_text(request.job_key))
                 set_tone(self.status, "")
                 return
         engine, workspace_id = self.engine, self.workspace_id()

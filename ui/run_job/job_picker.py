@@ -1,5 +1,5 @@
 """The job types grouped by category, each with a checkbox; the current one's description
-shows below the list."""
+shows below the list while it is not selected (a selected job's card says it: once is enough)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,8 @@ class JobPicker(QWidget):
         if key is None:
             return
         checked = item.checkState(0) == Qt.CheckState.Checked
+        if item is self.tree.currentItem():
+            self._describe(item)
         if checked and key not in self._order:
             self._order.append(key)
         elif not checked and key in self._order:
@@ -80,11 +82,17 @@ class JobPicker(QWidget):
         self.selection_changed.emit(list(self._order))
 
     def _current_changed(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        self._describe(item)
+
+    def _describe(self, item: QTreeWidgetItem | None) -> None:
+        """A category's hint, or a job's description unless its card (which repeats it) is open."""
         key = item.data(0, KEY_ROLE) if item is not None else None
-        if key is None:
+        if item is None or key is None:
             self.description.setText(item.toolTip(0) if item is not None else "")
-            return
-        self.description.setText(self.jobs[key].description)
+        elif item.checkState(0) == Qt.CheckState.Checked:
+            self.description.setText(f"{self.jobs[key].title} is selected: its options are on the right.")
+        else:
+            self.description.setText(self.jobs[key].description)
 
     def _toggle(self, item: QTreeWidgetItem, _column: int) -> None:
         """Enter or double-click checks a job, like clicking its box."""

@@ -162,6 +162,18 @@ class WorkersCard(Card):
         row.insertSpacing(4, 12)
         self.body.addWidget(muted("Saved for this workstation; applied at once (a busy worker finishes its run first)."))
         say(self.status, "")
+        self.running = muted("")  # a line of its own: beside Apply it wrapped to nine lines
+        self.body.addWidget(self.running)
+        console.workers.changed.connect(self._describe_running)
+        self._describe_running()
+
+    def _describe_running(self) -> None:
+        """The box shows the saved count; when this session runs another, say so (and why)."""
+        note, running, saved = self.console.workers_note, self.console.workers.count, self.console.worker_count()
+        text = (f"{running} running now: {note}. The saved {saved} start with the console, or press Apply."
+                if note and running != saved else "")
+        self.running.setText(text)
+        self.running.setVisible(bool(text))
 
     def save(self) -> None:
         self.console.set_worker_mode(str(self.mode.currentData()))
