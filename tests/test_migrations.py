@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 from app.db.migrate import alembic_config, current_revision, head_revision
 from app.db.models import Base
@@ -13,6 +19,7 @@ from app.db.models import Base
 # Created by hand in migrations (per-backend search index, FTS5 shadow tables) or made of
 # expressions that autogenerate cannot compare; everything else must match exactly.
 UNCOMPARED_TABLES = ("search_documents", "alembic_version")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_one_linear_chain():
@@ -38,3 +45,18 @@ def _expression_index(diff: object) -> bool:
     if isinstance(diff, tuple) and diff and diff[0] in ("add_index", "remove_index"):
         return any(not hasattr(expr, "name") for expr in diff[1].expressions) or diff[1].name.startswith("ux_")
     return False
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_upgrades_started_together_both_succeed(db_url: str, engine: Engine) -> None:
+    """Consoles and workers upgrade the shared database when they find it behind; two starting
+    at once after a release must not both run the migrations (the second failed on objects the
+    first had just made). Two processes, as two workstations would be."""
+    command.downgrade(alembic_config(db_url), "base")
+    assert current_revision(engine) is None
+    script = f"from app.db.migrate import upgrade; upgrade({db_url!r})"
+    upgrades = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+    problems = [proc.communicate(timeout=120)[1] for proc in upgrades]
+    assert [proc.returncode for proc in upgrades] == [0, 0], "\n".join(p[-2000:] for p in problems)
+    assert current_revision(engine) == head_revision()
