@@ -158,10 +158,13 @@ def filter_cases(page) -> list[tuple[str, Callable[[], None]]]:  # type: ignore[
             ("text 'contacts_20261015' (rare)", lambda: f.text.setText("contacts_20261015"))]
 
 
-def bench_sort_filters(page) -> list[float]:  # type: ignore[no-untyped-def]
-    """--sort-filters: a sort pass (every column, both directions) under each filter case."""
+def bench_sort_filters(page, cases: str = "") -> list[float]:  # type: ignore[no-untyped-def]
+    """--sort-filters: a sort pass (every column, both directions) under each filter case (whose
+    name holds `cases`)."""
     every: list[float] = []
     for name, apply in filter_cases(page):
+        if cases not in name:
+            continue
         page.filters.clear()
         wait_until(lambda: page.model.id_at(0) is not None)
         apply()
@@ -291,6 +294,8 @@ def main() -> int:
                         help="superseded page and count queries run to their end (the console before session 6)")
     parser.add_argument("--why", type=float, default=0.0, metavar="MS",
                         help="dump every thread's stack to stderr whenever the GUI thread misses its tick by MS")
+    parser.add_argument("--url", help="an existing database that already holds the bench's runs (no server, no data made)")
+    parser.add_argument("--cases", default="", help="--sort-filters: only the filter cases whose name holds this text")
     args = parser.parse_args()
     ui_stall.WHY_MS = args.why
     if args.no_cancel:
@@ -300,6 +305,9 @@ def main() -> int:
     if args.page_times:
         ui_explain.SHOW_PAGE_TIMES = True
         time_page_queries()
+    if args.url:
+        with tempfile.TemporaryDirectory() as home:
+            return run(args, None, home)
     with PgServer(parent_dir=os.environ.get("BATCHDESK_PG_TMPDIR", "/tmp")) as pg, \
             tempfile.TemporaryDirectory() as home:
         try:
@@ -309,17 +317,17 @@ def main() -> int:
             raise
 
 
-def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
+def run(args: argparse.Namespace, pg: PgServer | None, home: str) -> int:
     os.environ["BATCHDESK_HOME"] = home
-    url = pg.url("postgres")
-    upgrade(url)
+    url = args.url or pg.url("postgres")  # type: ignore[union-attr]
     engine = make_engine(url, connect_args={"prepare_threshold": None}) if args.no_prepare else make_engine(url)
-    demo.seed(engine, small=True)
-    start = time.perf_counter()
-    add_runs(engine, args.rows)
-    load = os.getloadavg()[0]
-    print(f"{args.rows:,} runs generated in {time.perf_counter() - start:.1f} s (PostgreSQL, every index); "
-          f"machine load {load:.1f} on {os.cpu_count()} cores")
+    if pg is not None:
+        upgrade(url)
+        demo.seed(engine, small=True)
+        start = time.perf_counter()
+        add_runs(engine, args.rows)
+        print(f"{args.rows:,} runs generated in {time.perf_counter() - start:.1f} s (PostgreSQL, every index); "
+              f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if args.explain:
         explain_sorts(engine)
 
@@ -358,7 +366,7 @@ def run(args: argparse.Namespace, pg: PgServer, home: str) -> int:
         return 0
     if args.sort_filters:
         print("sort -> first page under each filter (every column, both directions):")
-        report("sort under the filters", bench_sort_filters(page))
+        report("sort under the filters", bench_sort_filters(page, args.cases))
         window.close_with("cancel")
         return 0
     floor_filter = bare_page_ms(engine, api.HistoryQuery(RunFilter(statuses=[RunStatus.FAILED]), "id"), 5)

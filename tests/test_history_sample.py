@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from app.api import history as api
-from app.api import history_sample
+from app.api import history_matches, history_sample
 from app.db import tables
 from app.engine import runs
 from app.engine.history import RunFilter
@@ -64,6 +64,7 @@ def test_every_page_is_the_sorted_querys_page(engine: Engine, history_rows: list
                                               monkeypatch: pytest.MonkeyPatch, way: str, text: str) -> None:
     monkeypatch.setattr(api, "GATHER_ROWS", 0)  # a text this rare would be gathered whole
     monkeypatch.setattr(api, "GRAMS_GATHER_ROWS", 0)
+    monkeypatch.setattr(history_matches, "MATCHES_ROWS", 0)  # the sample's ways, not the kept matches
     monkeypatch.setattr(history_sample, "sample_percent", lambda _rows: 100.0)  # every page sampled
     if way != "as measured":  # never walk: gather within the prefix
         monkeypatch.setattr(history_sample, "WALK_MS_PER_RUN", 1e9)

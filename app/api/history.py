@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, se
 from sqlalchemy import text as text_sql
 from sqlalchemy.exc import OperationalError
 
-from app.api import history_sample
+from app.api import history_matches, history_sample
 from app.api.cancel import Cancellable
 from app.api.history_sample import Located
 from app.clock import utcnow
@@ -185,13 +185,28 @@ def _page_plan(engine: Engine, query: HistoryQuery) -> str:
     flt = query.filter
     if query.sort != "queued_at" and _narrow_range(flt):
         return GATHER
-    if uses_trigram_index(flt.text.strip()):
-        rows, gather_rows = _estimated_rows(engine, flt), GATHER_ROWS
-    elif uses_grams(engine, flt):
-        rows, gather_rows = _estimated_rows(engine, flt, grams=True), GRAMS_GATHER_ROWS
-    else:
+    rows = _text_rows(engine, flt)
+    if rows is None:
         return WALK
-    return GATHER if rows <= gather_rows else TRY_WALK if rows <= TRY_WALK_ROWS else WALK
+    return GATHER if rows[0] <= rows[1] else TRY_WALK if rows[0] <= TRY_WALK_ROWS else WALK
+
+
+def _text_rows(engine: Engine, flt: RunFilter) -> tuple[float, int] | None:
+    """A text search's estimated runs and how many are gathered at most; None: no index serves it."""
+    if uses_trigram_index(flt.text.strip()):
+        return _estimated_rows(engine, flt), GATHER_ROWS
+    if uses_grams(engine, flt):
+        return _estimated_rows(engine, flt, grams=True), GRAMS_GATHER_ROWS
+    return None
+
+
+def keeps_matches(engine: Engine, flt: RunFilter) -> bool:
+    """Whether the filter's matches are kept with their sort keys (app/api/history_matches.py):
+    PostgreSQL, a text with more runs than are gathered for every page and at most MATCHES_ROWS."""
+    if engine.dialect.name != "postgresql":
+        return False
+    rows = _text_rows(engine, flt)
+    return rows is not None and rows[1] < rows[0] <= history_matches.MATCHES_ROWS
 
 
 def _ids_stmt(query: HistoryQuery, descending: bool, dialect: str, gather: bool = False,
@@ -221,6 +236,11 @@ def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total
     """Ids of rows offset..offset+limit in the query's order; read from the far end when
     that is shorter (needs the total). `cancel` stops it from another thread."""
     dialect, plan, grams = engine.dialect.name, _page_plan(engine, query), uses_grams(engine, query.filter)
+    keep = plan == TRY_WALK and keeps_matches(engine, query.filter)
+    if keep:
+        matches = _kept(engine, query.filter, grams, cancel)
+        if matches is not None:
+            return matches.ids(query.sort, query.descending, offset, limit)
     descending, backwards = query.descending, False
     if total is not None and offset > total // 2:
         end = min(total, offset + limit)
@@ -234,12 +254,30 @@ def page_ids(engine: Engine, query: HistoryQuery, offset: int, limit: int, total
         return history_sample.locate(conn, query.filter.where(grams), _sort_column(query.sort, dialect), descending,
                                      offset + limit, _estimated_rows(engine, query.filter, grams))
 
-    found = _run_ids(engine, build, plan, locate, limit, cancel)
+    def gather_all(conn: Connection) -> list[int]:  # the sample found no short way: keep what is read
+        matches = history_matches.gather(conn, query.filter.where(grams))
+        history_matches.KEPT.put(history_matches.filter_key(engine, query.filter), matches)
+        return matches.ids(query.sort, descending, offset, limit)
+
+    found = _run_ids(engine, build, plan, locate, limit, cancel, gather_all if keep else None)
     return found[::-1] if backwards else found
 
 
+def _kept(engine: Engine, flt: RunFilter, grams: bool, cancel: Cancellable | None) -> history_matches.Matches | None:
+    """The filter's kept matches, brought up to date; None when none are kept."""
+    key = history_matches.filter_key(engine, flt)
+    matches = history_matches.KEPT.get(key)
+    if matches is None:
+        return None
+    with (cancel or Cancellable()).connect(engine) as conn:
+        fresh = history_matches.refresh(conn, matches, flt.where(grams))
+    if fresh is not matches:
+        history_matches.KEPT.put(key, fresh)
+    return fresh
+
+
 def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = None, limit: int = 0,
-             cancel: Cancellable | None = None) -> list[int]:
+             cancel: Cancellable | None = None, gather_all: Callable[[Connection], list[int]] | None = None) -> list[int]:
     """Run build(gather, prefix)'s id query as the plan says. TRY_WALK first samples the table
     (app/api/history_sample.py): when the page's matches come early in the sort it walks the sort
     index, under a statement timeout in a savepoint; otherwise, or when PostgreSQL cancels the
@@ -265,13 +303,20 @@ def _run_ids(engine: Engine, build: Build, plan: str, locate: Locate | None = No
                 if len(found) >= limit:
                     return found
             cancel.check()
+            if gather_all is not None:
+                return gather_all(conn)
         return [int(i) for i in conn.execute(build(plan != WALK, None)).scalars()]
 
 
 def fetch_page(engine: Engine, query: HistoryQuery, offset: int, limit: int, total: int | None = None,
                cancel: Cancellable | None = None) -> Page:
     ids = page_ids(engine, query, offset, limit, total, cancel)
-    return Page(offset, ids, history.runs_by_id(engine, ids))
+    records = history.runs_by_id(engine, ids)
+    if len(records) < len(ids):  # runs deleted since their ids were read (or kept): read again
+        history_matches.KEPT.forget(lambda key: key[0] == id(engine))
+        ids = page_ids(engine, query, offset, limit, total, cancel)
+        records = history.runs_by_id(engine, ids)
+    return Page(offset, ids, records)
 
 
 def fetch_runs(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:
@@ -280,8 +325,13 @@ def fetch_runs(engine: Engine, ids: list[int]) -> dict[int, RunRecord]:
 
 def count(engine: Engine, flt: RunFilter, cancel: Cancellable | None = None) -> int:
     """The filter's runs; `cancel` stops the count from another thread (a new filter's)."""
+    grams = uses_grams(engine, flt)
     with (cancel or Cancellable()).connect(engine) as conn:
-        return int(conn.execute(history.count_stmt(flt, uses_grams(engine, flt))).scalar_one())
+        if keeps_matches(engine, flt):  # the count reads every match anyway: keep their sort keys
+            matches = history_matches.gather(conn, flt.where(grams))
+            history_matches.KEPT.put(history_matches.filter_key(engine, flt), matches)
+            return len(matches.keys)
+        return int(conn.execute(history.count_stmt(flt, grams)).scalar_one())
 
 
 def type_title(key: str) -> str:
