@@ -9,9 +9,11 @@ filter reads the very same pages, so its count gathers the sort keys on the way 
 their number), and every later sort of that filter is a sort of ~17,000 tuples in memory.
 
 Kept fresh without trusting the change feed (it is not told of deletions, and a feed that
-reconnects misses changes): each use re-reads the runs whose `updated_at` (every writer sets it)
-is past the newest one seen, less MARGIN for writers' clocks and for a change stamped before it
-committed, through `ix_job_runs_updated`, and merges them: in or out of the filter, new keys.
+reconnects misses changes): each use re-reads the runs whose `updated_at` (every writer sets it,
+by its own clock) is past the server's time at the last read, less MARGIN for writers' clocks and
+for a change stamped before it committed, through `ix_job_runs_updated`, and merges them: in or
+out of the filter, new keys. A writer whose clock is more than MARGIN behind the server's could
+go unseen until the filter is counted again.
 A deleted run is noticed when its row is missing from the page (app/api/history.py `fetch_page`),
 and the filter's matches are forgotten.
 
@@ -48,12 +50,12 @@ Key = tuple[int, str, str]  # (engine, database, filter)
 @dataclass
 class Matches:
     """One filter's matching runs: id -> its sort keys (KEYS' order), the text keys' ranks in the
-    server's order, and the newest `updated_at` seen."""
+    server's order, and the server's time (UTC) before they were read."""
 
     keys: dict[int, tuple[Any, ...]]
     ranks: dict[str, dict[str, int]]  # text key -> value -> rank; only keys whose collation Python's order is not
     collations: dict[str, str]  # those keys' collations
-    as_of: dt.datetime | None
+    as_of: dt.datetime
     _orders: dict[str, list[int]] = field(default_factory=dict)  # sort -> ids ascending
 
     def ids(self, sort: str, descending: bool, offset: int, limit: int) -> list[int]:
@@ -130,9 +132,14 @@ def _rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+def _server_time(conn: Connection) -> dt.datetime:
+    """The server's clock in UTC without a zone, as `updated_at` is kept."""
+    return conn.execute(select(func.timezone("UTC", func.clock_timestamp()))).scalar_one()  # type: ignore[no-any-return]
+
+
 def gather(conn: Connection, where: Any) -> Matches:
     """Every run matching `where` with its sort keys: the filter's one read of all its matches."""
-    as_of = conn.execute(select(func.max(runs.c.updated_at))).scalar()
+    as_of = _server_time(conn)
     keys = {int(row[0]): tuple(row[1:]) for row in _rows(conn, select(runs.c.id, *_key_columns()).where(where))}
     collations = _ranked_collations(conn)
     return Matches(keys, _ranks(conn, keys, collations), collations, as_of)
@@ -141,16 +148,13 @@ def gather(conn: Connection, where: Any) -> Matches:
 def refresh(conn: Connection, matches: Matches, where: Any) -> Matches:
     """`matches` with the runs changed since (less MARGIN) merged in: a few rows, by the
     updated_at index. A new text value has every text key ranked again."""
-    if matches.as_of is None:
-        return gather(conn, where)
-    since = matches.as_of - MARGIN
-    stmt = select(runs.c.id, runs.c.updated_at, where.label("hit"), *_key_columns()).where(runs.c.updated_at > since)
-    keys, newest = dict(matches.keys), matches.as_of
+    as_of, since = _server_time(conn), matches.as_of - MARGIN
+    stmt = select(runs.c.id, where.label("hit"), *_key_columns()).where(runs.c.updated_at > since)
+    keys = dict(matches.keys)
     changed = unranked = False
     text_columns = [(KEYS.index(name), ranked) for name, ranked in matches.ranks.items()]
     for row in conn.execute(stmt):
-        run_id, updated_at, hit, values = int(row[0]), row[1], bool(row[2]), tuple(row[3:])
-        newest = max(newest, updated_at)
+        run_id, hit, values = int(row[0]), bool(row[1]), tuple(row[2:])
         if hit and keys.get(run_id) != values:
             keys[run_id], changed = values, True
             unranked = unranked or any(values[i] is not None and values[i] not in ranked for i, ranked in text_columns)
@@ -158,10 +162,10 @@ def refresh(conn: Connection, matches: Matches, where: Any) -> Matches:
             del keys[run_id]
             changed = True
     if not changed:
-        matches.as_of = newest
+        matches.as_of = as_of
         return matches
     ranks = _ranks(conn, keys, matches.collations) if unranked else matches.ranks
-    return Matches(keys, ranks, matches.collations, newest)
+    return Matches(keys, ranks, matches.collations, as_of)
 
 
 class KeptMatches:
