@@ -54,7 +54,7 @@ class Matches:
     server's order, and the server's time (UTC) before they were read."""
 
     keys: dict[int, tuple[Any, ...]]
-    ranks: dict[str, dict[str, int]]  # text key -> value -> rank; only keys whose collation Python's order is not
+    ranks: dict[str, dict[str, int]]  # text key -> value -> rank, for keys whose collation is not code points
     collations: dict[str, str]  # those keys' collations
     as_of: dt.datetime
     _orders: dict[str, list[int]] = field(default_factory=dict)  # sort -> ids ascending
