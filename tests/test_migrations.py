@@ -47,16 +47,24 @@ def _expression_index(diff: object) -> bool:
     return False
 
 
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_two_upgrades_started_together_both_succeed(db_url: str, engine: Engine) -> None:
     """Consoles and workers upgrade the shared database when they find it behind; two starting
     at once after a release must not both run the migrations (the second failed on objects the
-    first had just made). Two processes, as two workstations would be."""
+    first had just made: on PostgreSQL before session 7, on SQLite before session 8). Two
+    processes, as two workstations would be, released together once both are ready."""
     command.downgrade(alembic_config(db_url), "base")
     assert current_revision(engine) is None
-    script = f"from app.db.migrate import upgrade; upgrade({db_url!r})"
-    upgrades = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    script = ("import sys; import app.db.models, app.db.upgrade_lock; from app.db.migrate import upgrade; "
+              f"print('ready', flush=True); sys.stdin.readline(); upgrade({db_url!r})")
+    upgrades = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 for _ in range(2)]
+    for proc in upgrades:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n", proc.communicate()[1]
+    for proc in upgrades:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     problems = [proc.communicate(timeout=120)[1] for proc in upgrades]
     assert [proc.returncode for proc in upgrades] == [0, 0], "\n".join(p[-2000:] for p in problems)
     assert current_revision(engine) == head_revision()

@@ -13,7 +13,9 @@ cannot be created (not installed, or no CREATE right on the database), the upgra
 succeeds without the index: the search stays correct, only slower. SQLite gets no index (the
 search reads the table there, as before). The downgrade drops the index, not the extension:
 other objects may use it. The build takes 11-13 s at 1M runs (bench/README.md; a larger
-maintenance_work_mem did not shorten it) and blocks writes to job_runs meanwhile.
+maintenance_work_mem did not shorten it). It is built CONCURRENTLY (app/db/online_index.py), so
+workers' progress updates and new runs go on meanwhile; a rerun rebuilds an index that an
+interrupted build left INVALID.
 
 Revision ID: 0008_console_text_search
 Revises: 0007_console_type_file_sort
@@ -26,6 +28,8 @@ import logging
 from alembic import op
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+
+from app.db.online_index import create_index_concurrently
 
 revision = "0008_console_text_search"
 down_revision = "0007_console_type_file_sort"
@@ -59,7 +63,7 @@ def upgrade() -> None:
     schema = _trigram_schema()
     if schema is None:
         return
-    op.execute(f'CREATE INDEX {INDEX} ON job_runs USING gin (({SEARCHED}) "{schema}".gin_trgm_ops)')
+    create_index_concurrently(INDEX, "job_runs", f'USING gin (({SEARCHED}) "{schema}".gin_trgm_ops)')
     # The expression's statistics now, not at the next auto-analyze (which may be far off): the
     # page query chooses its plan by the planner's estimate of a text's runs (app/api/history.py),
     # and without them every text is estimated alike (320 of 1M runs for one that half match).
