@@ -105,11 +105,13 @@ def set_tone(label: QWidget, tone: str = "") -> None:
 
 
 def status_rules(dark: bool) -> str:
-    """Progress bars tinted by their run's status (property "status"), as the table's are."""
+    """Progress bars tinted by their run's status (property "status"), as the table's are. The
+    tint is light enough on both palettes for the bar's text to read at 4.5:1 or more: at 0.75
+    on the dark one a warning's "1000/1000 — 100%" was 3.95:1 (5.2:1 now)."""
     rules = []
     for status, (light, darker) in STATUS_COLORS.items():
         color = QColor(darker if dark else light)
-        rgba = f"rgba({color.red()}, {color.green()}, {color.blue()}, {0.75 if dark else 0.5})"
+        rgba = f"rgba({color.red()}, {color.green()}, {color.blue()}, {0.6 if dark else 0.5})"
         rules.append(f'QProgressBar[status="{status}"]::chunk {{ background: {rgba}; border-radius: 4px; }}')
     return "\n" + "\n".join(rules) + "\n"
 
