@@ -28,6 +28,7 @@ STATUS_COLORS = {  # status -> (light background, dark background); text is whit
 }
 
 
+CHIP_DARK_TEXT = "#111827"
 TONES = {  # tone -> (light, dark) text colour; each at least 4.5:1 on its palette's window and base
     "error": ("#b91c1c", "#f87171"),
     "ok": ("#15803d", "#4ade80"),
@@ -158,6 +159,24 @@ def retheme_all(app: QApplication) -> None:
 def status_color(status: str) -> QColor:
     light, dark = STATUS_COLORS.get(status, ("#6b7280", "#4b5563"))
     return QColor(dark if is_dark() else light)
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21)."""
+    def luminance(color: QColor) -> float:
+        def channel(value: float) -> float:
+            return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def chip_text_color(fill: QColor) -> QColor:
+    """White on a status chip where it reads at 4.5:1, else near-black: the dark palette's
+    brighter Warning, Completed and Processing chips held white text at 3.2-3.7:1."""
+    white = QColor("#ffffff")
+    return white if contrast(white, fill) >= 4.5 else QColor(CHIP_DARK_TEXT)
 
 
 @lru_cache(maxsize=128)

@@ -4,19 +4,9 @@ both palettes: Fusion drew it a shade off the dark window colour (#1c2024 on #1f
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QToolBar, QWidget
 
-
-def _luminance(color: QColor) -> float:
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
-
-
-def _contrast(a: QColor, b: QColor) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+from ui.theme import contrast as _contrast
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
