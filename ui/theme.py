@@ -77,6 +77,9 @@ def light_palette() -> QPalette:
     pal.setColor(QPalette.ColorRole.AlternateBase, QColor("#f7f8fa"))
     pal.setColor(QPalette.ColorRole.Highlight, QColor("#2563eb"))
     pal.setColor(QPalette.ColorRole.Link, QColor("#1d4ed8"))
+    # muted text (descriptions, hints, subtitles, placeholders): Fusion's half-black read at
+    # 3.9:1 on the window; this grey reads at 5.3:1 on it and 5.8:1 on white
+    pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#5f6672"))
     return pal
 
 

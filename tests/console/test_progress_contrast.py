@@ -77,3 +77,33 @@ def test_status_chips_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: st
     finally:
         monkeypatch.setenv("BATCHDESK_THEME", "light")
         apply_theme(app)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_muted_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: str) -> None:
+    """Descriptions, hints and subtitles (#Muted, the placeholder-text colour) at 4.5:1 or more
+    on the window: on the light palette they were Fusion's half-black, 3.9:1."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    monkeypatch.setenv("BATCHDESK_THEME", scheme)
+    apply_theme(app)
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        label = QLabel("Only records owned by this employee.")
+        label.setObjectName("Muted")
+        QVBoxLayout(host).addWidget(label)
+        host.show()
+        qtbot.waitExposed(host)
+        image = host.grab().toImage()
+        geometry = label.geometry()
+        text, fill = _strongest(image, (geometry.left(), geometry.top(), geometry.right(), geometry.bottom()))
+        assert fill.name() == app.palette().window().color().name()
+        assert text >= 4.5, f"muted text {text:.2f}:1 on the {scheme} window"
+    finally:
+        monkeypatch.setenv("BATCHDESK_THEME", "light")
+        apply_theme(app)
