@@ -4,6 +4,9 @@ action itself, in SQL on a background thread. No run's row is loaded for any of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -105,7 +108,7 @@ class AllRuns(QObject):
         self._submit(lambda: run_api.replay_matching(engine, flt, day),
                      lambda outcome: self._acted(f"Replayed {runs_text(outcome.done)}: queued as new runs"))
 
-    def _submit(self, fn, done) -> None:  # type: ignore[no-untyped-def]
+    def _submit(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         self.console.background.submit(fn, done, lambda exc: self.console.message.emit(str(exc)))
 
     def _acted(self, message: str) -> None:

@@ -10,6 +10,7 @@ a key that moves the selection) ends it, as does `leave_all` (a filter change).
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QEvent,
     QItemSelection,
     QItemSelectionModel,
@@ -33,8 +34,10 @@ class HistoryTable(QTableView):
     def all_rows(self) -> bool:
         return self._all
 
-    def setModel(self, model) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt override)
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 (Qt override)
         super().setModel(model)
+        if model is None:
+            return
         # rows that arrive (pages, the count) and a re-read of the pages (which moves or drops
         # the selection's corners) leave every row selected while all are
         model.rowsInserted.connect(self.keep_all)
