@@ -5,6 +5,11 @@ the runs loaded so far. Select-all (Ctrl+A, or any other way the view offers) th
 a mode, `all_rows`, that the page reads to act on the filter in SQL; the view keeps every
 row selected meanwhile, rows that arrive later included. The user's own selection (a click,
 a key that moves the selection) ends it, as does `leave_all` (a filter change).
+
+The headers get a selection model of their own, which nothing selects in: a header asks
+whether each of its sections (columns) is wholly selected to draw it, and Qt answers that by
+visiting every row, through the model's Python rowCount: 22 s of the GUI thread after select-all
+on a million runs. Sorting, not selecting, is what a header click does here.
 """
 
 from __future__ import annotations
@@ -38,11 +43,22 @@ class HistoryTable(QTableView):
         super().setModel(model)
         if model is None:
             return
+        self._headers_apart()
         # rows that arrive (pages, the count) and a re-read of the pages (which moves or drops
         # the selection's corners) leave every row selected while all are
         model.rowsInserted.connect(self.keep_all)
         model.layoutChanged.connect(self.keep_all)
         model.modelReset.connect(self.leave_all)
+
+    def setSelectionModel(self, selection_model: QItemSelectionModel) -> None:  # noqa: N802 (Qt override)
+        super().setSelectionModel(selection_model)
+        self._headers_apart()
+
+    def _headers_apart(self) -> None:
+        model = self.model()
+        if model is not None:
+            for header in (self.horizontalHeader(), self.verticalHeader()):
+                header.setSelectionModel(QItemSelectionModel(model, header))
 
     def selectAll(self) -> None:  # noqa: N802 (Qt override: Ctrl+A and the corner button call it)
         if self.selectionMode() not in (QAbstractItemView.SelectionMode.ExtendedSelection,

@@ -12,7 +12,7 @@ from app.db import tables
 from app.engine.history import RunFilter, list_runs
 from app.engine.runs import enqueue
 from app.engine.status import RunStatus
-from tests.console.helpers import answer_next_modal, click_row, wait_loaded
+from tests.console.helpers import add_old_runs, answer_next_modal, click_row, wait_loaded
 
 runs = tables.job_runs
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -124,3 +124,31 @@ def test_select_all_replays_every_ended_run_of_the_filter(make_window, console_e
     assert statuses == {RunStatus.PENDING.value}
     # the new runs are exports too: the table counts them as they come
     qtbot.waitUntil(lambda: page.model.total == shown + len(expected), timeout=15000)
+
+
+def test_select_all_does_not_walk_every_row_on_the_gui_thread(make_window, console_engine, qtbot, monkeypatch) -> None:
+    """A header drawn after select-all asked whether each column was wholly selected, which Qt
+    answers by visiting every row through the model's rowCount (22 s at a million runs)."""
+    from ui.history_model import HistoryModel
+
+    calls = [0]
+    row_count = HistoryModel.rowCount
+
+    def counted(self, *args):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return row_count(self, *args)
+
+    monkeypatch.setattr(HistoryModel, "rowCount", counted)  # before Qt first looks the override up
+    added = add_old_runs(console_engine)
+    window = make_window(workers=0)
+    page = window.show_page("batch_jobs")
+    wait_loaded(qtbot, page)
+    assert page.model.total > added > 20_000
+    click_row(qtbot, page.table, 0)
+    window.grab()
+    calls[0] = 0
+    qtbot.keyClick(page.table, Qt.Key.Key_A, CTRL)
+    qtbot.waitUntil(lambda: page.cancel_button.text().startswith("Cancel ") and page.all_runs.actionable is not None)
+    window.grab()  # the table and its headers drawn with every row selected
+    assert page.table.selectionModel().isRowSelected(page.model.total - 1)
+    assert calls[0] < 2_000, f"{calls[0]:,} rowCount calls for {page.model.total:,} rows"
