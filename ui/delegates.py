@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from app.engine.records import RunRecord
 from app.engine.status import RunStatus
 from ui.history_model import RUN_ROLE
-from ui.theme import status_color
+from ui.theme import chip_text_color, status_color
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -33,9 +33,10 @@ def paint_chip(painter: QPainter, rect: QRectF, status: RunStatus, font_metrics:
     height = min(rect.height() - 6, font_metrics.height() + 6)
     chip = QRectF(rect.left() + 6, rect.center().y() - height / 2, min(width, rect.width() - 12), height)
     painter.setPen(QPen(outline, 1.5) if outline is not None else Qt.PenStyle.NoPen)
-    painter.setBrush(status_color(status.value))
+    fill = status_color(status.value)
+    painter.setBrush(fill)
     painter.drawRoundedRect(chip, height / 2, height / 2)
-    painter.setPen(QColor("#ffffff"))
+    painter.setPen(chip_text_color(fill))
     painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, label)
 
 

@@ -189,6 +189,17 @@ class HistoryModel(QAbstractTableModel):
             cells = self._cells[run_id] = tuple(display(run, c.key) for c in COLUMNS)
         return cells
 
+    def runs_in(self, top: int, bottom: int) -> dict[int, RunRecord]:
+        """Row -> run for the loaded rows from top to bottom: a selection of a million rows
+        costs what is loaded, not a million lookups."""
+        found: dict[int, RunRecord] = {}
+        for start in sorted(self._pages):
+            for row in range(max(top, start), min(bottom + 1, start + len(self._pages[start]))):
+                run = self.record(self._pages[start][row - start])
+                if run is not None:
+                    found[row] = run
+        return found
+
     def row_of(self, run_id: int) -> int | None:
         return self._row_of.get(run_id)
 

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.clock import today
+
 
 def confirm_cancel(parent: QWidget, run_ids: list[int]) -> bool:
     box = QMessageBox(parent)
@@ -39,11 +41,13 @@ def confirm_cancel(parent: QWidget, run_ids: list[int]) -> bool:
 class ReplayDialog(QDialog):
     """Replay with the same parameters, on the original run date or another one."""
 
-    def __init__(self, parent: QWidget, run_ids: list[int], run_date: dt.date) -> None:
+    def __init__(self, parent: QWidget, run_ids: list[int], run_date: dt.date | None, *, what: str = "") -> None:
+        """`what` names the runs when no ids do (every run of a filter); `run_date` None: today."""
         super().__init__(parent)
         self.setObjectName("ReplayDialog")
         self.setWindowTitle("Replay")
-        what = f"run #{run_ids[0]}" if len(run_ids) == 1 else f"{len(run_ids)} runs"
+        what = what or (f"run #{run_ids[0]}" if len(run_ids) == 1 else f"{len(run_ids):,} runs")
+        run_date = run_date or today()
         label = QLabel(f"Replay {what} with the same type, workspace and parameters.")
         label.setWordWrap(True)
         self.other_date = QCheckBox("On another run date")

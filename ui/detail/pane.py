@@ -27,7 +27,7 @@ from ui.detail.config_view import ConfigView
 from ui.detail.errors_view import ERRORS_PAGE, ErrorsView
 from ui.detail.log_view import LogView
 from ui.detail.summary import SummaryTab
-from ui.theme import set_icon, status_color
+from ui.theme import chip_text_color, set_icon, status_color
 
 RELOAD_MS = 400
 
@@ -188,8 +188,9 @@ class RunDetailPane(QWidget):
 
     def _colour_chip(self) -> None:
         if self.detail is not None:
-            color = status_color(self.detail.run.status.value).name()
-            chip_style = f"background:{color}; color:white; border-radius:9px; padding:2px 10px; font-weight:600;"
+            fill = status_color(self.detail.run.status.value)
+            text = chip_text_color(fill).name()
+            chip_style = f"background:{fill.name()}; color:{text}; border-radius:9px; padding:2px 10px; font-weight:600;"
             if self.chip.styleSheet() != chip_style:  # a new style sheet re-polishes the widget: only on a change
                 self.chip.setStyleSheet(chip_style)
 

@@ -4,13 +4,16 @@ A picker's line edit holds the exact text its value is looked up by, so the text
 stay whole: `ElidingLineEdit` only draws it shortened while nobody is editing it (a line
 edit scrolls instead, and simply cut "Marketing › Demand Generation · Americas Sal" off).
 `ElidingComboBox` does the same for a plain drop-down, whose label Qt clips without a mark.
+`CutNameTips` gives the pop-up lists (a picker's search list, a drop-down's list) the whole
+name as tooltip where the list cuts it, and no tooltip where the name fits.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QLineEdit,
     QStyle,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QStyleOptionFrame,
     QStylePainter,
     QToolButton,
+    QToolTip,
     QWidget,
 )
 
@@ -80,12 +84,43 @@ class ElidingLineEdit(QLineEdit):
         painter.end()
 
 
+class CutNameTips(QObject):
+    """Hovering a list's item shows its whole text when the list cuts it (a completer's list
+    clips a long name at its edge; a drop-down's ends it in "…"), and nothing when it fits.
+    Lives as long as the view: `CutNameTips(view)`."""
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        view.viewport().installEventFilter(self)
+
+    def is_cut(self, index: QModelIndex) -> bool:
+        view = self.view
+        visible = view.visualRect(index).intersected(view.viewport().rect())
+        font = index.data(Qt.ItemDataRole.FontRole)
+        metrics = view.fontMetrics() if not isinstance(font, QFont) else QFontMetrics(font)
+        margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        icon = view.iconSize().width() + margin if index.data(Qt.ItemDataRole.DecorationRole) is not None else 0
+        return metrics.horizontalAdvance(str(index.data())) + 2 * margin + icon > visible.width()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() != QEvent.Type.ToolTip or not isinstance(event, QHelpEvent):
+            return False
+        index = self.view.indexAt(event.pos())
+        if index.isValid() and index.data() and self.is_cut(index):
+            QToolTip.showText(event.globalPos(), str(index.data()), self.view.viewport(), self.view.visualRect(index))
+        else:
+            QToolTip.hideText()
+        return True
+
+
 class ElidingComboBox(QComboBox):
     """A drop-down whose current label ends in "…" when it does not fit, whole in the tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.currentIndexChanged.connect(self._sync_tooltip)
+        CutNameTips(self.view())
 
     def _label_width(self) -> int:
         option = QStyleOptionComboBox()

@@ -21,7 +21,7 @@ from app.api.connection import describe_error
 from app.api.pickers import Choice
 from ui.background import Background, Superseded
 from ui.forms.editors import FieldEditor, InputError, Pending
-from ui.forms.elided import ElidingLineEdit
+from ui.forms.elided import CutNameTips, ElidingLineEdit
 from ui.forms.spec import FieldSpec
 from ui.theme import set_tone
 from ui.thread_task import while_alive
@@ -85,6 +85,8 @@ class PickerEditor(FieldEditor):
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.completer.setMaxVisibleItems(12)
         self.combo.setCompleter(self.completer)
+        CutNameTips(self.completer.popup())  # both lists cut a long name: hovering it shows it whole
+        CutNameTips(self.combo.view())
         self.state = QLabel()
         self.state.setObjectName("Muted")
         self.state.hide()

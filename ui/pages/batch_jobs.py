@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from app.api.runs import can_cancel, can_replay, cancel_runs, replay_runs
 from app.engine.history import RunFilter
 from app.engine.records import RunRecord
 from ui import format as fmt
+from ui.all_runs import AllRuns, runs_text
 from ui.console import Console
 from ui.delegates import ProgressDelegate, StatusChipDelegate
 from ui.detail.actions import ReplayDialog, confirm_cancel
@@ -32,6 +32,7 @@ from ui.detail.pane import RunDetailPane
 from ui.empty_state import EmptyState
 from ui.history_filters import FilterBar
 from ui.history_model import COL, COLUMNS, ID_ROLE, RUN_ROLE, HistoryModel
+from ui.history_table import HistoryTable
 from ui.pages import PageSpec
 from ui.theme import set_icon
 
@@ -64,15 +65,19 @@ class BulkButton(QPushButton):
     its widest such text, so the header beside it stays put while the selection changes (the
     search box lost 28 px to "Replay Selected (12)"). Counts of ten thousand and more widen it."""
 
-    WIDEST = ("Cancel Selected", "Replay Selected", "Cancel 9,999 Runs", "Replay 9,999 Runs")
+    WIDEST = ("Cancel Selected", "Replay Selected", "Cancel 9,999 Runs", "Replay 9,999 Runs", "Cancel All Runs")
 
     def __init__(self, verb: str) -> None:
         super().__init__()
         self.verb = verb
         self.show_count(0)
 
-    def show_count(self, count: int) -> None:
-        self.setText(f"{self.verb} {count:,} Run" + ("" if count == 1 else "s") if count else f"{self.verb} Selected")
+    def show_count(self, count: int | None) -> None:
+        """None: every run of the filter is selected and their count is on its way."""
+        if count is None:
+            self.setText(f"{self.verb} All Runs")
+        else:
+            self.setText(f"{self.verb} {count:,} Run" + ("" if count == 1 else "s") if count else f"{self.verb} Selected")
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         hint = super().sizeHint()
@@ -81,6 +86,12 @@ class BulkButton(QPushButton):
 
         extra = max(width(text) for text in self.WIDEST) - width(self.text())
         return QSize(hint.width() + max(0, extra), hint.height())
+
+
+TIPS = {"cancel": ("Cancel the selected queued or running jobs (Delete)",
+                   "Cancel every queued or running job of this filter, loaded or not (Delete)"),
+        "replay": ("Replay the selected finished jobs (Ctrl+Shift+R)",
+                   "Replay every finished job of this filter, loaded or not (Ctrl+Shift+R)")}
 
 
 class BatchJobsPage(QWidget):
@@ -100,12 +111,10 @@ class BatchJobsPage(QWidget):
         self.cancel_button = BulkButton("Cancel")
         set_icon(self.cancel_button, "cancel")
         self.cancel_button.setObjectName("bulk-cancel")
-        self.cancel_button.setToolTip("Cancel the selected queued or running jobs (Delete)")
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.replay_button = BulkButton("Replay")
         set_icon(self.replay_button, "replay")
         self.replay_button.setObjectName("bulk-replay")
-        self.replay_button.setToolTip("Replay the selected finished jobs (Ctrl+Shift+R)")
         self.replay_button.clicked.connect(self.replay_selected)
         head = QHBoxLayout()
         head.addWidget(title)
@@ -118,7 +127,7 @@ class BatchJobsPage(QWidget):
         head.addWidget(self.cancel_button)
         head.addWidget(self.replay_button)
 
-        self.table = QTableView()
+        self.table = HistoryTable()
         self.table.setObjectName("history-table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -142,6 +151,10 @@ class BatchJobsPage(QWidget):
         header.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.all_runs = AllRuns(console, self.counts, self)
+        self.all_runs.changed.connect(self._selection_changed)
+        self.all_runs.acted.connect(self._all_acted)
+        self.table.all_rows_changed.connect(self._all_rows_changed)
 
         self.empty = EmptyState(self.table)
         self.detail = RunDetailPane(console)
@@ -219,6 +232,7 @@ class BatchJobsPage(QWidget):
         the run it shows). Until this filter's count is known the label still shows the last
         one's: if nothing is known soon, it says the history is being searched."""
         self.table.selectionModel().clear()
+        self.table.keep_all()  # a new sort of the same runs: all of them stay selected
         self.table.scrollToTop()
         self._pending_shown = False
         if self.model.total is None:
@@ -252,6 +266,7 @@ class BatchJobsPage(QWidget):
         self.count_label.setToolTip("The database's estimate: the exact count is on its way")
 
     def _count_changed(self, total: int) -> None:
+        self.all_runs.count()  # the history changed under the filter: so may what its runs allow
         self._searching.stop()
         self._pending_shown = False
         self.count_label.setText(f"{total:,} run" + ("" if total == 1 else "s"))
@@ -265,12 +280,35 @@ class BatchJobsPage(QWidget):
 
     # ------------------------------------------------------------ selection
     def selected_runs(self) -> list[RunRecord]:
-        """The loaded runs among the selected rows (a selection can span rows not fetched)."""
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        found = [self.model.index(row, 0).data(RUN_ROLE) for row in rows]
-        return [run for run in found if run is not None]
+        """The loaded runs among the selected rows (a selection can span rows not fetched;
+        with every row selected, see `all_runs`)."""
+        found: dict[int, RunRecord] = {}
+        for span in self.table.selectionModel().selection():
+            found.update(self.model.runs_in(span.top(), span.bottom()))
+        return [found[row] for row in sorted(found)]
+
+    def _all_rows_changed(self, on: bool) -> None:
+        self.all_runs.select(self.model.query.filter if on else None)
+        total = self.model.total
+        if on and total is not None:
+            self.console.message.emit(f"All {runs_text(total)} of this filter are selected: Cancel and Replay act "
+                                      "on every one of them. Click a row to select fewer.")
+
+    def _all_acted(self, message: str) -> None:
+        self.console.message.emit(message)
+        self.model.refresh()
 
     def _selection_changed(self, *_: Any) -> None:
+        every = int(self.table.all_rows)
+        self.cancel_button.setToolTip(TIPS["cancel"][every])
+        self.replay_button.setToolTip(TIPS["replay"][every])
+        if every:
+            found = self.all_runs.actionable
+            self.cancel_button.setEnabled(bool(found and found.cancellable))
+            self.replay_button.setEnabled(bool(found and found.replayable))
+            self.cancel_button.show_count(found.cancellable if found else None)
+            self.replay_button.show_count(found.replayable if found else None)
+            return
         runs = self.selected_runs()
         cancellable = [r for r in runs if can_cancel(r)]
         replayable = [r for r in runs if can_replay(r)]
@@ -293,6 +331,7 @@ class BatchJobsPage(QWidget):
         """Show a run: select its row when it is loaded, and its detail either way."""
         row = self.model.row_of(run_id)
         if row is not None:
+            self.table.leave_all()
             index = self.model.index(row, 0)
             self.table.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
@@ -310,6 +349,9 @@ class BatchJobsPage(QWidget):
         self.filters.focus_text()
 
     def cancel_selected(self) -> None:
+        if self.table.all_rows:
+            self.all_runs.cancel(self)
+            return
         runs = [r for r in self.selected_runs() if can_cancel(r)]
         if not runs or not confirm_cancel(self, [r.id for r in runs]):
             return
@@ -322,6 +364,9 @@ class BatchJobsPage(QWidget):
         self._submit(lambda: cancel_runs(engine, ids), cancelled)
 
     def replay_selected(self) -> None:
+        if self.table.all_rows:
+            self.all_runs.replay(self)
+            return
         runs = [r for r in self.selected_runs() if can_replay(r)]
         if not runs:
             return
