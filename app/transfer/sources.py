@@ -6,7 +6,9 @@ cells (text for CSV; for workbooks numbers come as floats, dates as date/datetim
 one-line problem when the row cannot be read as a whole (it then fails alone).
 
 The import reads `blocks()` of records instead: whole blocks at C speed. How a CSV file's
-encoding and delimiter are found is in `app.transfer.detect`.
+encoding and delimiter are found is in `app.transfer.detect`; how its records are read, and a
+quote left open (`"Acme, 12,x@y.test`) fails its own row instead of swallowing the rows after
+it, in `app.transfer.csvparse`.
 
 A field longer than Python's default csv limit (131,072 characters) must not abort the file:
 the reader's limit is raised (process-wide) to `HARD_FIELD_LIMIT`, so such a row is read
@@ -16,7 +18,6 @@ module raises; that row fails and reading continues on the next line.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
+from app.transfer.csvparse import CsvRecords, Failed, Item
 from app.transfer.detect import UTF8_FALLBACK, SourceError, detect_csv
 
 SOFT_FIELD_LIMIT = 131072  # Python's default csv.field_size_limit()
@@ -104,12 +106,6 @@ class Source:
         pass
 
 
-# Rows parsed per C call. The parse holds the GIL for the whole call (~1.5 µs a row), and a
-# writer thread coming back from the database waits for it: in 20,000-row calls that was up
-# to 30 ms per statement of the SQLite writer, many times a batch.
-PARSE_STEP = 1_000
-
-
 class CsvSource(Source):
     def __init__(self, path: Path) -> None:
         encoding, delimiter, estimate = detect_csv(path)
@@ -117,9 +113,12 @@ class CsvSource(Source):
         self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding == "utf-16" else "replace"
         with self._open() as handle:
             try:
-                header = next(csv.reader(handle, delimiter=delimiter), None)
-            except (csv.Error, UnicodeDecodeError) as exc:
+                first = next(iter(self._header_chunk(handle)), None)
+            except UnicodeDecodeError as exc:
                 raise SourceError(f"cannot read the header row of {path.name}: {exc}") from None
+        header = first[0] if first else None
+        if isinstance(header, Failed):
+            raise SourceError(f"cannot read the header row of {path.name}: {header.message}")
         if not header or not any(h.strip() for h in header):
             raise SourceError(f"{path.name} has no header row (the first line is empty)")
         self.info = SourceInfo(path, "csv", unique_headers(header), estimate, encoding=encoding, delimiter=delimiter)
@@ -127,72 +126,71 @@ class CsvSource(Source):
     def _open(self) -> io.TextIOWrapper:
         return self.path.open("r", encoding=self.encoding, errors=self.errors, newline="")
 
-    def _reader(self, handle: io.TextIOWrapper) -> Iterator[list[str]]:
-        if csv.field_size_limit() < HARD_FIELD_LIMIT:
-            csv.field_size_limit(HARD_FIELD_LIMIT)
-        reader = csv.reader(handle, delimiter=self.delimiter)
-        with contextlib.suppress(csv.Error):
-            next(reader, None)  # the header
-        return reader
+    def _header_chunk(self, handle: io.TextIOWrapper) -> Iterator[list[Item]]:
+        _raise_field_limit()
+        for items, _clean in CsvRecords(handle, self.delimiter):
+            yield items
+            return
+
+    def _items(self, handle: io.TextIOWrapper, skip: int) -> Iterator[tuple[list[Item], bool]]:
+        """The records after the header and `skip` more (resume), in chunks, with whether each
+        chunk holds cell lists only."""
+        drop = 1 + skip
+        _raise_field_limit()
+        for items, clean in CsvRecords(handle, self.delimiter, len(self.info.headers)):
+            if drop:
+                if drop >= len(items):
+                    drop -= len(items)
+                    continue
+                items, drop = items[drop:], 0
+            yield items, clean
 
     def records(self, skip: int = 0) -> Iterator[Record]:
         width = len(self.info.headers)
-        first = skip + 2  # the row number of the first record to hand out
+        number = 1 + skip  # the row number of the last record handed out
         with self._open() as handle:
-            reader = self._reader(handle)
-            row_number = 1
-            while True:
-                try:
-                    for row in reader:
-                        row_number += 1
-                        if row_number < first:
-                            continue
-                        yield (row_number, row, None) if len(row) == width else self._shape(row_number, row, width)
-                    return
-                except csv.Error as exc:  # the reader goes on with the next line
-                    row_number += 1
-                    if row_number >= first:
-                        yield row_number, [], f"Row could not be read: {exc}"
+            for items, _clean in self._items(handle, skip):
+                for item in items:
+                    number += 1
+                    yield self._record(number, item, width)
 
     def blocks(self, size: int, skip: int = 0) -> Iterator[Block]:
-        """The fast path: a block is read with `islice` at C speed, and when every row has the
-        header's width (the usual case) it goes on as it is, its row numbers a range."""
+        """The fast path: chunks parsed at C speed are joined into blocks of `size` records, and
+        when every row of a block has the header's width (the usual case) it goes on as it is,
+        its row numbers a range."""
         width = len(self.info.headers)
+        number = 1 + skip  # the row number of the last record read
+        raw: list[Item] = []
+        clean = True
         with self._open() as handle:
-            reader = self._reader(handle)
-            number = 1 + _consume(reader, skip)  # the row number of the last record read
-            while True:
-                raw: list[list[str] | None] = []
-                failures: dict[int, str] = {}
-                while len(raw) < size:
-                    before = len(raw)
-                    wanted = min(size - before, PARSE_STEP)
-                    try:
-                        raw.extend(islice(reader, wanted))  # keeps what it read before an error
-                    except csv.Error as exc:  # the reader goes on with the next line
-                        failures[len(raw)] = f"Row could not be read: {exc}"
-                        raw.append(None)
-                        continue
-                    if len(raw) - before < wanted:
-                        break  # the end of the file
-                if not raw:
-                    return
-                first, number, more = number + 1, number + len(raw), len(raw) == size
-                if not failures and set(map(len, raw)) == {width}:  # type: ignore[arg-type]
-                    yield Block(len(raw), raw, range(first, first + len(raw)), [])  # type: ignore[arg-type]
-                else:
-                    yield self._sorted(raw, failures, first, width)
-                if not more:  # (the importer empties a block's rows once it has them as columns)
-                    return
+            for items, chunk_clean in self._items(handle, skip):
+                while items:
+                    take = size - len(raw)
+                    if not raw and len(items) <= take:
+                        raw = items
+                        items = []
+                    else:
+                        raw.extend(items[:take])
+                        items = items[take:]
+                    clean = clean and chunk_clean
+                    if len(raw) == size:
+                        yield self._block(raw, number + 1, width, clean)
+                        number, raw, clean = number + size, [], True
+            if raw:
+                yield self._block(raw, number + 1, width, clean)
 
-    def _sorted(self, raw: list[list[str] | None], failures: dict[int, str], first: int, width: int) -> Block:
+    def _block(self, raw: list[Item], first: int, width: int, clean: bool) -> Block:
+        if clean and set(map(len, raw)) == {width}:  # type: ignore[arg-type]
+            return Block(len(raw), raw, range(first, first + len(raw)), [])  # type: ignore[arg-type]
         block = Block(len(raw), [], [], [])
-        for index, row in enumerate(raw):
-            if row is None:
-                block.problems.append((first + index, [], failures[index]))
-                continue
-            block.add(*((first + index, row, None) if len(row) == width else self._shape(first + index, row, width)))
+        for index, item in enumerate(raw):
+            block.add(*self._record(first + index, item, width))
         return block
+
+    def _record(self, number: int, item: Item, width: int) -> Record:
+        if isinstance(item, Failed):
+            return number, item.cells, item.message
+        return (number, item, None) if len(item) == width else self._shape(number, item, width)
 
     @staticmethod
     def _shape(row_number: int, row: list[Any], width: int) -> Record:
@@ -203,7 +201,6 @@ class CsvSource(Source):
         if any(cell.strip() for cell in row[width:]):
             return row_number, row, f"Row has {len(row)} values but the header has {width} columns"
         return row_number, row[:width], None
-
 
 class WorkbookSource(Source):
     def __init__(self, path: Path, sheet: str | None) -> None:
@@ -255,18 +252,9 @@ class WorkbookSource(Source):
         self.book.close()
 
 
-def _consume(reader: Iterator[list[str]], count: int) -> int:
-    """Pass over `count` records (a record that cannot be read counts as one); returns how many
-    there were."""
-    done = 0
-    while done < count:
-        try:
-            for _ in islice(reader, count - done):
-                done += 1
-            return done
-        except csv.Error:
-            done += 1
-    return done
+def _raise_field_limit() -> None:
+    if csv.field_size_limit() < HARD_FIELD_LIMIT:
+        csv.field_size_limit(HARD_FIELD_LIMIT)
 
 
 def is_workbook(path: Path) -> bool:
