@@ -81,7 +81,10 @@ def write_failed_records(engine: Engine, run_id: int, source: dict[str, Any], de
         return _failed_xlsx(engine, run_id, columns, dest, source.get("sheet") or "Failed records")
     count = 0
     with dest.open("w", encoding=source.get("encoding") or "utf-8", errors="replace", newline="") as handle:
-        writer = csv.writer(handle, delimiter=source.get("delimiter") or ",")
+        delimiter = source.get("delimiter") or ","
+        if source.get("sep_line"):  # as the source had it, so Excel splits the columns the same way
+            handle.write(f"sep={delimiter}\r\n")
+        writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow([*map(guard, columns), ERROR_COLUMN])
         for values, _, message in failed_rows(engine, run_id):
             writer.writerow([guard(_text(values.get(c))) for c in columns] + [guard(message)])

@@ -31,6 +31,7 @@ from app.transfer.detect import UTF8_FALLBACK, SourceError, detect_csv
 
 SOFT_FIELD_LIMIT = 131072  # Python's default csv.field_size_limit()
 HARD_FIELD_LIMIT = 256 * 1024 * 1024
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\x00"
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
 Record = tuple[int, list[Any], str | None]
@@ -65,18 +66,21 @@ class SourceInfo:
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
     sheet: str | None = None
+    sep_line: bool = False  # the CSV begins with Excel's `sep=;` line (not a row: the header is row 1)
 
 
 def unique_headers(cells: list[Any]) -> list[str]:
     """Header texts, blanks named `Column N` and repeats numbered, so each column has a name.
-    A header our CSV files wrote with a formula guard reads as it was."""
+    A header our CSV files wrote with a formula guard reads as it was. Invisible marks around
+    a name go (a second BOM, a zero-width space pasted with it, a NUL): '\ufeffFirst Name'
+    matched no field, and its column was left out of the import without a word."""
     from app.records.fields import unguard
     from app.records.validators import as_text
 
     seen: dict[str, int] = {}
     names = []
     for i, cell in enumerate(cells, start=1):
-        name = unguard(as_text(cell)) or f"Column {i}"
+        name = unguard(as_text(cell).strip(INVISIBLE).strip()) or f"Column {i}"
         count = seen.get(name.lower(), 0)
         seen[name.lower()] = count + 1
         names.append(name if count == 0 else f"{name} ({count + 1})")
@@ -108,20 +112,23 @@ class Source:
 
 class CsvSource(Source):
     def __init__(self, path: Path) -> None:
-        encoding, delimiter, estimate = detect_csv(path)
-        self.path, self.encoding, self.delimiter = path, encoding, delimiter
-        self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding == "utf-16" else "replace"
+        found = detect_csv(path)
+        encoding, delimiter, estimate = found.encoding, found.delimiter, found.estimated_rows
+        self.path, self.encoding, self.delimiter, self.nul = path, encoding, delimiter, found.nul
+        self.lead = 1 + found.sep_line  # records before the data: Excel's `sep=;` line, if any, and the header
+        self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding.startswith("utf-16") else "replace"
         with self._open() as handle:
             try:
                 first = next(iter(self._header_chunk(handle)), None)
             except UnicodeDecodeError as exc:
                 raise SourceError(f"cannot read the header row of {path.name}: {exc}") from None
-        header = first[0] if first else None
+        header = first[self.lead - 1] if first and len(first) >= self.lead else None
         if isinstance(header, Failed):
             raise SourceError(f"cannot read the header row of {path.name}: {header.message}")
         if not header or not any(h.strip() for h in header):
             raise SourceError(f"{path.name} has no header row (the first line is empty)")
-        self.info = SourceInfo(path, "csv", unique_headers(header), estimate, encoding=encoding, delimiter=delimiter)
+        self.info = SourceInfo(path, "csv", unique_headers(header), estimate, encoding=encoding, delimiter=delimiter,
+                               sep_line=found.sep_line)
 
     def _open(self) -> io.TextIOWrapper:
         return self.path.open("r", encoding=self.encoding, errors=self.errors, newline="")
@@ -135,7 +142,7 @@ class CsvSource(Source):
     def _items(self, handle: io.TextIOWrapper, skip: int) -> Iterator[tuple[list[Item], bool]]:
         """The records after the header and `skip` more (resume), in chunks, with whether each
         chunk holds cell lists only."""
-        drop = 1 + skip
+        drop = self.lead + skip
         _raise_field_limit()
         for items, clean in CsvRecords(handle, self.delimiter, len(self.info.headers)):
             if drop:
@@ -143,7 +150,25 @@ class CsvSource(Source):
                     drop -= len(items)
                     continue
                 items, drop = items[drop:], 0
+            if self.nul:
+                items, clean = self._fail_nul(items), False
             yield items, clean
+
+    def _fail_nul(self, items: list[Item]) -> list[Item]:
+        """Rows holding a NUL character fail: PostgreSQL text cannot hold one, and a single such
+        value made the whole import fail. Their cells, NULs taken out, go to failed records."""
+        out: list[Item] = []
+        for item in items:
+            if item.__class__ is list and any("\x00" in cell for cell in item):  # type: ignore[union-attr]
+                where = ", ".join(self._column(i) for i, cell in enumerate(item) if "\x00" in cell)  # type: ignore[arg-type]
+                item = Failed([cell.replace("\x00", "") for cell in item],  # type: ignore[union-attr]
+                              f"{where} holds a NUL character (byte 0), which no value may contain")
+            out.append(item)
+        return out
+
+    def _column(self, index: int) -> str:
+        headers = self.info.headers
+        return headers[index] if index < len(headers) else f"Column {index + 1}"
 
     def records(self, skip: int = 0) -> Iterator[Record]:
         width = len(self.info.headers)
@@ -204,17 +229,12 @@ class CsvSource(Source):
 
 class WorkbookSource(Source):
     def __init__(self, path: Path, sheet: str | None) -> None:
-        import python_calamine
-
-        try:
-            self.book = python_calamine.CalamineWorkbook.from_path(str(path))
-        except Exception as exc:  # calamine raises its own error types for zips and formats
-            raise SourceError(f"{path.name} is not a readable spreadsheet ({str(exc).splitlines()[0]})") from None
+        self.book = _open_book(path)
         names = list(self.book.sheet_names)
         if not names:
             raise SourceError(f"{path.name} has no sheets")
         if sheet is None:
-            chosen = names[0]
+            chosen = _first_shown(self.book, names)
         elif sheet in names:
             chosen = sheet
         else:
@@ -229,7 +249,9 @@ class WorkbookSource(Source):
         rows = self.sheet.iter_rows()
         header = next(rows, None)
         if not header or not any(str(h).strip() for h in header):
-            raise SourceError(f"sheet {chosen!r} of {path.name} has no header row (the first row is empty)")
+            others = [n for n in names if n != chosen]
+            hint = f"; its other sheets: {', '.join(others)} (choose one)" if others else ""
+            raise SourceError(f"sheet {chosen!r} of {path.name} has no header row (the first row is empty){hint}")
         self.info = SourceInfo(path, "xlsx", unique_headers(list(header)), max(0, self.sheet.height - 1),
                                sheets=names, sheet=chosen)
 
@@ -251,6 +273,61 @@ class WorkbookSource(Source):
     def close(self) -> None:
         self.book.close()
 
+
+
+def _open_book(path: Path) -> Any:
+    """The workbook, or a SourceError that says what the file is instead."""
+    import python_calamine
+
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path.name} is empty (0 bytes): there is no sheet to read")
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise SourceError(_ENCRYPTED.format(name=path.name)) from None
+    except Exception as exc:  # calamine raises its own error types for zips and formats
+        first = str(exc).splitlines()[0]
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(CFB_MAGIC) and path.suffix.lower() != ".xls":  # an Office container, not a zip
+        if _is_encrypted(path):
+            raise SourceError(_ENCRYPTED.format(name=path.name))
+        raise SourceError(f"{path.name} is an old-format Excel file (.xls) or another Office document, not a "
+                          f"{path.suffix} workbook: save it as .xlsx in Excel (or name it .xls) and import it again")
+    raise SourceError(f"{path.name} is not a readable spreadsheet ({first})")
+
+
+_ENCRYPTED = ("{name} is password-protected (encrypted), so it cannot be read: open it in Excel, remove the "
+              "password (File > Info > Protect Workbook) and save it, then import it again")
+CFB_MAGIC = b"\xd0\xcf\x11\xe0"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file keeps its zip in
+
+
+def _is_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        while block := handle.read(SCAN_BYTES):
+            if ENCRYPTED_STREAM in block:
+                return True
+            if len(block) == SCAN_BYTES:
+                handle.seek(-len(ENCRYPTED_STREAM), 1)
+    return False
+
+
+SCAN_BYTES = 4 * 1024 * 1024
+
+
+def _first_shown(book: Any, names: list[str]) -> str:
+    """The first sheet a person sees when opening the workbook: hidden sheets and chart sheets
+    are passed over (a hidden first sheet, often old data, was imported instead of the one shown)."""
+    import python_calamine
+
+    shown = python_calamine.SheetVisibleEnum.Visible
+    worksheet = python_calamine.SheetTypeEnum.WorkSheet
+    try:
+        meta = list(book.sheets_metadata)
+    except Exception:  # a format without the metadata: the first sheet
+        return names[0]
+    return next((m.name for m in meta if m.visible == shown and m.typ == worksheet), names[0])
 
 def _raise_field_limit() -> None:
     if csv.field_size_limit() < HARD_FIELD_LIMIT:
