@@ -101,6 +101,16 @@ def test_quoted_values_over_several_lines_still_read_whole(tmp_path: Path, chunk
     assert [r[1] for r in records[:4]] == rows
     spaced = _file(tmp_path / "spaced.csv", ['A,B,a@x.com,1,"12 Main St\nApt 4" ,new', *_good(3, 9)])
     assert [r[2] for r in _records(spaced)] == [None] * 7  # a space after the closing quote is not text
+    narrow = tmp_path / "narrow.csv"  # three columns: address lines with two commas read as records too
+    narrow.write_text('Last Name,Email,City\nBerg,b@x.com,"Acme\nBuilding 5, Floor 2, Room 3\nMain St 5, Springfield, '
+                      'IL\nUSA"\nCosta,c@x.com,Lyon\n', encoding="utf-8")
+    assert [(r[0], r[2]) for r in _records(narrow)] == [(2, None), (3, None)]
+    broken = tmp_path / "narrow_broken.csv"  # there an open quote is found by the other signs
+    broken.write_text("Last Name,Email,City\n" + "\n".join([f"L{i},l{i}@x.com,C{i}" for i in range(2, 9)]
+                      + ['"Acme, 12,x@y.test'] + [f"L{i},l{i}@x.com,C{i}" for i in range(10, 300)]) + "\n",
+                      encoding="utf-8")
+    records = _records(broken)
+    assert [r[0] for r in records if r[2] is not None] == [9] and len(records) == 298
 
 
 def test_blocks_agree_with_records_around_an_open_quote(tmp_path: Path, chunk: int) -> None:

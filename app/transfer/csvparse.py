@@ -8,7 +8,8 @@ left open when
 - its quote is still open at the end of the file;
 - it runs past `MAX_SPAN` characters (a sane record; a value may hold at most 131,072);
 - `FULL_LINES` whole lines inside its quoted value each read as a complete record of the
-  header's width (good rows swallowed);
+  header's width (good rows swallowed), in a file of at least `FULL_WIDTH` columns (in a
+  narrower one an address line such as `Main St 5, Springfield, IL` reads as a record too);
 - the quoted value that spans lines closes with a quote followed by text rather than the
   delimiter or the line end (the "closing" quote was the opening quote of a later value).
 Such a row fails alone (its own line, read as it stands, with an `Unclosed quote` message),
@@ -30,6 +31,7 @@ from itertools import islice
 CHUNK_CHARS = 128 * 1024  # ~1,000 rows of a usual file per C call: the parse holds the GIL (bench/README.md)
 MAX_SPAN = 2 * 1024 * 1024  # characters of one record spanning lines
 FULL_LINES = 2
+FULL_WIDTH = 4
 SHOWN = 200  # characters of the row's text quoted in its message
 
 
@@ -137,7 +139,7 @@ class CsvRecords:
         return "broken" if self._closes_badly(span) else "ok"
 
     def _full_lines(self, inner: list[str], width: int) -> bool:
-        if width < 2:
+        if width < FULL_WIDTH:
             return False
         found = 0
         for line in inner:
