@@ -68,7 +68,7 @@ class CsvRecords:
                 lines = carry + lines
             if not lines:
                 return
-            rows, clean = (None, False) if carry else self._plain(lines)
+            rows, clean = self._plain(lines)  # (with lines carried over, never one record per line)
             if rows is not None:
                 yield rows, True  # type: ignore[misc]
                 continue
@@ -87,7 +87,9 @@ class CsvRecords:
             rows = list(csv.reader(lines, delimiter=self.delimiter, strict=True))
             clean = True
         except csv.Error as exc:
-            clean = str(exc) == "unexpected end of data"  # only the last record runs on (judged in _walk)
+            if str(exc) == "unexpected end of data":  # only the last record runs on (judged in _walk)
+                return None, True
+            clean = False
             try:
                 rows = list(csv.reader(lines, delimiter=self.delimiter))
             except csv.Error:
