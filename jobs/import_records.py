@@ -78,7 +78,7 @@ def run(ctx: JobContext, options: Options) -> None:
             template = get_template(ctx.engine, options.template).mapping if options.template else None
             mapping = resolve_mapping(options.module, info.headers, template, options.mapping)
             described = {"format": info.format, "encoding": info.encoding, "delimiter": info.delimiter,
-                         "sheet": info.sheet, "headers": info.headers}
+                         "sheet": info.sheet, "headers": info.headers, "sep_line": info.sep_line}
             ctx.result.update(source=described, mapping=mapping)
             ctx.log(_describe(info.format, info.encoding, info.delimiter, info.sheet, mapping))
             if ctx.checkpoint_state is None:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 from app.db import tables
 from app.engine.history_text import text_condition
 from app.engine.records import RunRecord
+from app.engine.row_errors import shown_raw
 from app.engine.status import RunStatus
 
 runs = tables.job_runs
@@ -127,4 +128,4 @@ def row_errors(engine: Engine, run_id: int, limit: int = 1000, offset: int = 0) 
             .where(table.c.run_id == run_id).order_by(table.c.row_number.nulls_last(), table.c.id)
             .limit(limit).offset(offset))
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+        return [{**r._mapping, "raw": shown_raw(r.raw)} for r in conn.execute(stmt)]

@@ -19,6 +19,18 @@ from sqlalchemy import Connection, insert
 
 from app.db import tables
 
+# In a row error's `raw` (the row's cells by column name), the key under which an import keeps
+# the kinds of cells JSON has no type for (dates: `app.transfer.rawcells`). Never a column:
+# no header is empty. Not shown: `shown_raw` leaves it out.
+TYPES_KEY = ""
+
+
+def shown_raw(raw: Any) -> Any:
+    """`raw` as people see it: the row's cells, without the kinds kept for the failed-records file."""
+    if isinstance(raw, dict) and TYPES_KEY in raw:
+        return {k: v for k, v in raw.items() if k != TYPES_KEY}
+    return raw
+
 _SQLITE_INSERT = (
     "INSERT INTO job_row_errors (run_id, row_number, field, message, raw) "
     "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value -> 4 "

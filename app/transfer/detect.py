@@ -16,6 +16,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import charset_normalizer
@@ -24,6 +26,8 @@ DELIMITERS = (",", ";", "\t", "|")
 SCAN_BLOCK = 8 * 1024 * 1024
 SAMPLE = 256 * 1024
 PREFER = "cp1252"
+SEP_LINE = re.compile(r"sep=([^\r\n])[ \t]*(?:\r\n|\n|\r|\Z)", re.IGNORECASE)
+TEXT_BYTES = bytes(c for c in range(256) if c >= 32 or c in (9, 10, 12, 13))  # text has almost no other
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -43,9 +47,10 @@ class SourceError(ValueError):
     """The file cannot be read as an import source; the message is one line for people."""
 
 
-def _scan(path: Path) -> tuple[str | None, int, int | None, bytes, bool]:
+def _scan(path: Path) -> tuple[str | None, int, int | None, bytes, bool, bool]:
     """One pass: (encoding from a BOM or None, newline count, offset where UTF-8 first fails
-    or None, first block, whether UTF-8 multi-byte characters came before that offset)."""
+    or None, first block, whether UTF-8 multi-byte characters came before that offset,
+    whether the file holds a NUL byte)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     newlines = 0
     bad_at: int | None = None
@@ -53,11 +58,13 @@ def _scan(path: Path) -> tuple[str | None, int, int | None, bytes, bool]:
     offset = 0
     first = b""
     last = b""
+    nul = False
     with path.open("rb") as handle:
         while block := handle.read(SCAN_BLOCK):
             if offset == 0:
                 first = block
             newlines += block.count(b"\n")
+            nul = nul or b"\x00" in block
             if bad_at is None:
                 try:
                     decoder.decode(block)
@@ -75,7 +82,7 @@ def _scan(path: Path) -> tuple[str | None, int, int | None, bytes, bool]:
     if last and not last.endswith(b"\n"):
         newlines += 1
     bom = next((enc for mark, enc in BOMS if first.startswith(mark)), None)
-    return bom, newlines, bad_at, first, utf8_before
+    return bom, newlines, bad_at, first, utf8_before, nul
 
 
 def _guess_single_byte(path: Path, at: int) -> str:
@@ -112,18 +119,56 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def detect_csv(path: Path) -> tuple[str, str, int]:
-    """(encoding, delimiter, estimated data rows) of a CSV file."""
-    bom, newlines, bad_at, first, utf8_before = _scan(path)
+@dataclass(frozen=True)
+class CsvFormat:
+    encoding: str
+    delimiter: str
+    estimated_rows: int
+    nul: bool  # some line holds a NUL byte (no database text may: such rows fail)
+    sep_line: bool = False  # Excel's `sep=;` first line names the delimiter; the header follows
+
+
+def detect_csv(path: Path) -> CsvFormat:
+    """Encoding, delimiter and estimated data rows of a CSV file; refuses what is not text."""
+    bom, newlines, bad_at, first, utf8_before, nul = _scan(path)
     if not first:
         raise SourceError(f"{path.name} is empty: there is no header row")
     if bom is not None:
         encoding = bom
-    elif bad_at is None or utf8_before:
-        encoding = "utf-8"
+    elif nul and (wide := _utf16_without_bom(first)):
+        encoding = wide
     else:
-        encoding = _guess_single_byte(path, bad_at)
+        _refuse_binary(path, first)
+        encoding = "utf-8" if bad_at is None or utf8_before else _guess_single_byte(path, bad_at)
     head = first[:SAMPLE].decode(encoding, errors="replace")
     if encoding == "utf-8-sig":
         head = head.lstrip("\ufeff")
-    return encoding, _sniff_delimiter(head), max(0, newlines - 1)
+    if sep := SEP_LINE.match(head):  # Excel writes and reads it: the delimiter, said outright
+        return CsvFormat(encoding, sep.group(1), max(0, newlines - 2), nul, sep_line=True)
+    return CsvFormat(encoding, _sniff_delimiter(head), max(0, newlines - 1), nul)
+
+
+def _utf16_without_bom(first: bytes) -> str | None:
+    """UTF-16 saved without its BOM: Western text has a NUL in every other byte."""
+    sample = first[:SAMPLE - SAMPLE % 2]
+    half = len(sample) // 2
+    for encoding, nuls, others in (("utf-16-le", sample[1::2], sample[0::2]), ("utf-16-be", sample[0::2], sample[1::2])):
+        if half and nuls.count(0) > half * 0.6 and others.count(0) < half * 0.05:
+            try:
+                sample.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+    return None
+
+
+def _refuse_binary(path: Path, first: bytes) -> None:
+    """A compressed or binary file is not read as text: its bytes would become one garbled
+    header, and the import would end with 'no column maps to ...'."""
+    if first.startswith(b"\x1f\x8b"):
+        raise SourceError(f"{path.name} is a gzip-compressed file, not CSV text: unpack it and import the file inside")
+    sample = first[:SAMPLE]
+    if len(sample.translate(None, TEXT_BYTES)) > len(sample) * 0.05:  # the control bytes left
+
+        raise SourceError(f"{path.name} is not a CSV text file (it holds binary data): save it as CSV or XLSX and "
+                          "import that")

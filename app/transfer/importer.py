@@ -26,10 +26,10 @@ from app.db.keyfold import fold_keys
 from app.engine.context import JobContext
 from app.records.columns import validate_columns
 from app.records.fields import Lookups, field_map, load_lookups, match_key, row_validator
-from app.records.validators import as_text
 from app.transfer.batch import Batch
 from app.transfer.keys import SeenKeys
 from app.transfer.lanes import BatchWriters, Lane, open_lanes
+from app.transfer.rawcells import raw_json
 from app.transfer.sources import Source, too_long, too_long_message
 from app.transfer.writers import (
     Layout,
@@ -43,15 +43,6 @@ from app.transfer.writers import (
 DEFAULT_BATCH = 20_000  # rows; 50,000 saved ~5% of the time for ~60 MB more memory
 ANALYZE_AFTER = 10_000  # rows created or updated
 CLASSIFY_STEP = 2_000  # rows validated at a time (see `_classify`)
-
-
-def raw_json(headers: list[str], cells: list[Any]) -> dict[str, Any]:
-    """The row as the file had it, JSON-safe (dates as ISO text), for errors and failed-records."""
-    raw: dict[str, Any] = {}
-    for i, cell in enumerate(cells):
-        name = headers[i] if i < len(headers) else f"Column {i + 1}"
-        raw[name] = cell if isinstance(cell, str | int | float | bool) or cell is None else as_text(cell)
-    return raw
 
 
 @contextlib.contextmanager

@@ -104,7 +104,17 @@ def check_required(module: str, mapping: dict[str, str]) -> None:
     if missing:
         names = ", ".join(f"{f.label} ({f.key})" for f in missing)
         raise MappingError(f"no column maps to the required field{'s' if len(missing) > 1 else ''} {names}; "
-                           f"add the column or map one with --map COLUMN={missing[0].key}")
+                           f"add the column or map one with --map COLUMN={missing[0].key}; {_header_row(mapping)}")
+
+
+def _header_row(mapping: dict[str, str]) -> str:
+    """What the header row (row 1) holds: a title line above the header, the wrong sheet or a
+    delimiter read wrongly shows at once."""
+    if not mapping:
+        return "the header row is empty"
+    shown = [name if len(name) <= 40 else name[:40] + "…" for name in list(mapping)[:8]]
+    more = f" and {len(mapping) - 8} more" if len(mapping) > 8 else ""
+    return f"the header row (row 1) holds {', '.join(repr(n) for n in shown)}{more}"
 
 
 def check_one_column_per_field(module: str, mapping: dict[str, str]) -> None:

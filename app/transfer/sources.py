@@ -6,7 +6,9 @@ cells (text for CSV; for workbooks numbers come as floats, dates as date/datetim
 one-line problem when the row cannot be read as a whole (it then fails alone).
 
 The import reads `blocks()` of records instead: whole blocks at C speed. How a CSV file's
-encoding and delimiter are found is in `app.transfer.detect`.
+encoding and delimiter are found is in `app.transfer.detect`; how its records are read, and a
+quote left open (`"Acme, 12,x@y.test`) fails its own row instead of swallowing the rows after
+it, in `app.transfer.csvparse`.
 
 A field longer than Python's default csv limit (131,072 characters) must not abort the file:
 the reader's limit is raised (process-wide) to `HARD_FIELD_LIMIT`, so such a row is read
@@ -16,7 +18,6 @@ module raises; that row fails and reading continues on the next line.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -25,10 +26,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
+from app.transfer.csvparse import CsvRecords, Failed, Item
 from app.transfer.detect import UTF8_FALLBACK, SourceError, detect_csv
 
 SOFT_FIELD_LIMIT = 131072  # Python's default csv.field_size_limit()
 HARD_FIELD_LIMIT = 256 * 1024 * 1024
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\x00"
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
 Record = tuple[int, list[Any], str | None]
@@ -63,18 +66,21 @@ class SourceInfo:
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
     sheet: str | None = None
+    sep_line: bool = False  # the CSV begins with Excel's `sep=;` line (not a row: the header is row 1)
 
 
 def unique_headers(cells: list[Any]) -> list[str]:
     """Header texts, blanks named `Column N` and repeats numbered, so each column has a name.
-    A header our CSV files wrote with a formula guard reads as it was."""
+    A header our CSV files wrote with a formula guard reads as it was. Invisible marks around
+    a name go (a second BOM, a zero-width space pasted with it, a NUL): '\ufeffFirst Name'
+    matched no field, and its column was left out of the import without a word."""
     from app.records.fields import unguard
     from app.records.validators import as_text
 
     seen: dict[str, int] = {}
     names = []
     for i, cell in enumerate(cells, start=1):
-        name = unguard(as_text(cell)) or f"Column {i}"
+        name = unguard(as_text(cell).strip(INVISIBLE).strip()) or f"Column {i}"
         count = seen.get(name.lower(), 0)
         seen[name.lower()] = count + 1
         names.append(name if count == 0 else f"{name} ({count + 1})")
@@ -104,95 +110,112 @@ class Source:
         pass
 
 
-# Rows parsed per C call. The parse holds the GIL for the whole call (~1.5 µs a row), and a
-# writer thread coming back from the database waits for it: in 20,000-row calls that was up
-# to 30 ms per statement of the SQLite writer, many times a batch.
-PARSE_STEP = 1_000
-
-
 class CsvSource(Source):
     def __init__(self, path: Path) -> None:
-        encoding, delimiter, estimate = detect_csv(path)
-        self.path, self.encoding, self.delimiter = path, encoding, delimiter
-        self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding == "utf-16" else "replace"
+        found = detect_csv(path)
+        encoding, delimiter, estimate = found.encoding, found.delimiter, found.estimated_rows
+        self.path, self.encoding, self.delimiter, self.nul = path, encoding, delimiter, found.nul
+        self.lead = 1 + found.sep_line  # records before the data: Excel's `sep=;` line, if any, and the header
+        self.errors = UTF8_FALLBACK if encoding.startswith("utf-8") else "strict" if encoding.startswith("utf-16") else "replace"
         with self._open() as handle:
             try:
-                header = next(csv.reader(handle, delimiter=delimiter), None)
-            except (csv.Error, UnicodeDecodeError) as exc:
+                first = next(iter(self._header_chunk(handle)), None)
+            except UnicodeDecodeError as exc:
                 raise SourceError(f"cannot read the header row of {path.name}: {exc}") from None
+        header = first[self.lead - 1] if first and len(first) >= self.lead else None
+        if isinstance(header, Failed):
+            raise SourceError(f"cannot read the header row of {path.name}: {header.message}")
         if not header or not any(h.strip() for h in header):
             raise SourceError(f"{path.name} has no header row (the first line is empty)")
-        self.info = SourceInfo(path, "csv", unique_headers(header), estimate, encoding=encoding, delimiter=delimiter)
+        self.info = SourceInfo(path, "csv", unique_headers(header), estimate, encoding=encoding, delimiter=delimiter,
+                               sep_line=found.sep_line)
 
     def _open(self) -> io.TextIOWrapper:
         return self.path.open("r", encoding=self.encoding, errors=self.errors, newline="")
 
-    def _reader(self, handle: io.TextIOWrapper) -> Iterator[list[str]]:
-        if csv.field_size_limit() < HARD_FIELD_LIMIT:
-            csv.field_size_limit(HARD_FIELD_LIMIT)
-        reader = csv.reader(handle, delimiter=self.delimiter)
-        with contextlib.suppress(csv.Error):
-            next(reader, None)  # the header
-        return reader
+    def _header_chunk(self, handle: io.TextIOWrapper) -> Iterator[list[Item]]:
+        _raise_field_limit()
+        for items, _clean in CsvRecords(handle, self.delimiter):
+            yield items
+            return
+
+    def _items(self, handle: io.TextIOWrapper, skip: int) -> Iterator[tuple[list[Item], bool]]:
+        """The records after the header and `skip` more (resume), in chunks, with whether each
+        chunk holds cell lists only."""
+        drop = self.lead + skip
+        _raise_field_limit()
+        for items, clean in CsvRecords(handle, self.delimiter, len(self.info.headers)):
+            if drop:
+                if drop >= len(items):
+                    drop -= len(items)
+                    continue
+                items, drop = items[drop:], 0
+            if self.nul:
+                items, clean = self._fail_nul(items), False
+            yield items, clean
+
+    def _fail_nul(self, items: list[Item]) -> list[Item]:
+        """Rows holding a NUL character fail: PostgreSQL text cannot hold one, and a single such
+        value made the whole import fail. Their cells, NULs taken out, go to failed records."""
+        out: list[Item] = []
+        for item in items:
+            if item.__class__ is list and any("\x00" in cell for cell in item):  # type: ignore[union-attr]
+                where = ", ".join(self._column(i) for i, cell in enumerate(item) if "\x00" in cell)  # type: ignore[arg-type]
+                item = Failed([cell.replace("\x00", "") for cell in item],  # type: ignore[union-attr]
+                              f"{where} holds a NUL character (byte 0), which no value may contain")
+            out.append(item)
+        return out
+
+    def _column(self, index: int) -> str:
+        headers = self.info.headers
+        return headers[index] if index < len(headers) else f"Column {index + 1}"
 
     def records(self, skip: int = 0) -> Iterator[Record]:
         width = len(self.info.headers)
-        first = skip + 2  # the row number of the first record to hand out
+        number = 1 + skip  # the row number of the last record handed out
         with self._open() as handle:
-            reader = self._reader(handle)
-            row_number = 1
-            while True:
-                try:
-                    for row in reader:
-                        row_number += 1
-                        if row_number < first:
-                            continue
-                        yield (row_number, row, None) if len(row) == width else self._shape(row_number, row, width)
-                    return
-                except csv.Error as exc:  # the reader goes on with the next line
-                    row_number += 1
-                    if row_number >= first:
-                        yield row_number, [], f"Row could not be read: {exc}"
+            for items, _clean in self._items(handle, skip):
+                for item in items:
+                    number += 1
+                    yield self._record(number, item, width)
 
     def blocks(self, size: int, skip: int = 0) -> Iterator[Block]:
-        """The fast path: a block is read with `islice` at C speed, and when every row has the
-        header's width (the usual case) it goes on as it is, its row numbers a range."""
+        """The fast path: chunks parsed at C speed are joined into blocks of `size` records, and
+        when every row of a block has the header's width (the usual case) it goes on as it is,
+        its row numbers a range."""
         width = len(self.info.headers)
+        number = 1 + skip  # the row number of the last record read
+        raw: list[Item] = []
+        clean = True
         with self._open() as handle:
-            reader = self._reader(handle)
-            number = 1 + _consume(reader, skip)  # the row number of the last record read
-            while True:
-                raw: list[list[str] | None] = []
-                failures: dict[int, str] = {}
-                while len(raw) < size:
-                    before = len(raw)
-                    wanted = min(size - before, PARSE_STEP)
-                    try:
-                        raw.extend(islice(reader, wanted))  # keeps what it read before an error
-                    except csv.Error as exc:  # the reader goes on with the next line
-                        failures[len(raw)] = f"Row could not be read: {exc}"
-                        raw.append(None)
-                        continue
-                    if len(raw) - before < wanted:
-                        break  # the end of the file
-                if not raw:
-                    return
-                first, number, more = number + 1, number + len(raw), len(raw) == size
-                if not failures and set(map(len, raw)) == {width}:  # type: ignore[arg-type]
-                    yield Block(len(raw), raw, range(first, first + len(raw)), [])  # type: ignore[arg-type]
-                else:
-                    yield self._sorted(raw, failures, first, width)
-                if not more:  # (the importer empties a block's rows once it has them as columns)
-                    return
+            for items, chunk_clean in self._items(handle, skip):
+                while items:
+                    take = size - len(raw)
+                    if not raw and len(items) <= take:
+                        raw = items
+                        items = []
+                    else:
+                        raw.extend(items[:take])
+                        items = items[take:]
+                    clean = clean and chunk_clean
+                    if len(raw) == size:
+                        yield self._block(raw, number + 1, width, clean)
+                        number, raw, clean = number + size, [], True
+            if raw:
+                yield self._block(raw, number + 1, width, clean)
 
-    def _sorted(self, raw: list[list[str] | None], failures: dict[int, str], first: int, width: int) -> Block:
+    def _block(self, raw: list[Item], first: int, width: int, clean: bool) -> Block:
+        if clean and set(map(len, raw)) == {width}:  # type: ignore[arg-type]
+            return Block(len(raw), raw, range(first, first + len(raw)), [])  # type: ignore[arg-type]
         block = Block(len(raw), [], [], [])
-        for index, row in enumerate(raw):
-            if row is None:
-                block.problems.append((first + index, [], failures[index]))
-                continue
-            block.add(*((first + index, row, None) if len(row) == width else self._shape(first + index, row, width)))
+        for index, item in enumerate(raw):
+            block.add(*self._record(first + index, item, width))
         return block
+
+    def _record(self, number: int, item: Item, width: int) -> Record:
+        if isinstance(item, Failed):
+            return number, item.cells, item.message
+        return (number, item, None) if len(item) == width else self._shape(number, item, width)
 
     @staticmethod
     def _shape(row_number: int, row: list[Any], width: int) -> Record:
@@ -204,20 +227,14 @@ class CsvSource(Source):
             return row_number, row, f"Row has {len(row)} values but the header has {width} columns"
         return row_number, row[:width], None
 
-
 class WorkbookSource(Source):
     def __init__(self, path: Path, sheet: str | None) -> None:
-        import python_calamine
-
-        try:
-            self.book = python_calamine.CalamineWorkbook.from_path(str(path))
-        except Exception as exc:  # calamine raises its own error types for zips and formats
-            raise SourceError(f"{path.name} is not a readable spreadsheet ({str(exc).splitlines()[0]})") from None
+        self.book = _open_book(path)
         names = list(self.book.sheet_names)
         if not names:
             raise SourceError(f"{path.name} has no sheets")
         if sheet is None:
-            chosen = names[0]
+            chosen = _first_shown(self.book, names)
         elif sheet in names:
             chosen = sheet
         else:
@@ -232,7 +249,9 @@ class WorkbookSource(Source):
         rows = self.sheet.iter_rows()
         header = next(rows, None)
         if not header or not any(str(h).strip() for h in header):
-            raise SourceError(f"sheet {chosen!r} of {path.name} has no header row (the first row is empty)")
+            others = [n for n in names if n != chosen]
+            hint = f"; its other sheets: {', '.join(others)} (choose one)" if others else ""
+            raise SourceError(f"sheet {chosen!r} of {path.name} has no header row (the first row is empty){hint}")
         self.info = SourceInfo(path, "xlsx", unique_headers(list(header)), max(0, self.sheet.height - 1),
                                sheets=names, sheet=chosen)
 
@@ -255,18 +274,64 @@ class WorkbookSource(Source):
         self.book.close()
 
 
-def _consume(reader: Iterator[list[str]], count: int) -> int:
-    """Pass over `count` records (a record that cannot be read counts as one); returns how many
-    there were."""
-    done = 0
-    while done < count:
-        try:
-            for _ in islice(reader, count - done):
-                done += 1
-            return done
-        except csv.Error:
-            done += 1
-    return done
+
+def _open_book(path: Path) -> Any:
+    """The workbook, or a SourceError that says what the file is instead."""
+    import python_calamine
+
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path.name} is empty (0 bytes): there is no sheet to read")
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise SourceError(_ENCRYPTED.format(name=path.name)) from None
+    except Exception as exc:  # calamine raises its own error types for zips and formats
+        first = str(exc).splitlines()[0]
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(CFB_MAGIC) and path.suffix.lower() != ".xls":  # an Office container, not a zip
+        if _is_encrypted(path):
+            raise SourceError(_ENCRYPTED.format(name=path.name))
+        raise SourceError(f"{path.name} is an old-format Excel file (.xls) or another Office document, not a "
+                          f"{path.suffix} workbook: save it as .xlsx in Excel (or name it .xls) and import it again")
+    raise SourceError(f"{path.name} is not a readable spreadsheet ({first})")
+
+
+_ENCRYPTED = ("{name} is password-protected (encrypted), so it cannot be read: open it in Excel, remove the "
+              "password (File > Info > Protect Workbook) and save it, then import it again")
+CFB_MAGIC = b"\xd0\xcf\x11\xe0"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file keeps its zip in
+
+
+def _is_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        while block := handle.read(SCAN_BYTES):
+            if ENCRYPTED_STREAM in block:
+                return True
+            if len(block) == SCAN_BYTES:
+                handle.seek(-len(ENCRYPTED_STREAM), 1)
+    return False
+
+
+SCAN_BYTES = 4 * 1024 * 1024
+
+
+def _first_shown(book: Any, names: list[str]) -> str:
+    """The first sheet a person sees when opening the workbook: hidden sheets and chart sheets
+    are passed over (a hidden first sheet, often old data, was imported instead of the one shown)."""
+    import python_calamine
+
+    shown = python_calamine.SheetVisibleEnum.Visible
+    worksheet = python_calamine.SheetTypeEnum.WorkSheet
+    try:
+        meta = list(book.sheets_metadata)
+    except Exception:  # a format without the metadata: the first sheet
+        return names[0]
+    return next((m.name for m in meta if m.visible == shown and m.typ == worksheet), names[0])
+
+def _raise_field_limit() -> None:
+    if csv.field_size_limit() < HARD_FIELD_LIMIT:
+        csv.field_size_limit(HARD_FIELD_LIMIT)
 
 
 def is_workbook(path: Path) -> bool:

@@ -195,3 +195,17 @@ def test_a_workbook_offers_its_sheets_and_previews_the_chosen_one(qtbot, make_wi
     qtbot.mouseClick(wizard.next, Qt.MouseButton.LeftButton)
     assert wizard.request()["sheet"] == "Accounts"
     wizard.close()
+
+
+def test_a_long_reason_for_refusing_a_file_is_shown_whole(qtbot, make_window, tmp_path: Path) -> None:
+    locked = tmp_path / "quarterly_leads_from_the_partner_portal.xlsx"  # what Excel saves with a password to open
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024 + "EncryptedPackage".encode("utf-16-le"))
+    window = make_window()
+    wizard = window.open_dialog("import", path=str(locked))
+    error = wizard.file.error
+    qtbot.waitUntil(error.isVisible, timeout=10000)
+    assert "remove the password (File > Info > Protect Workbook)" in error.text()
+    # Unwrapped, the label needs the whole sentence's width and shows what fits of it.
+    qtbot.waitUntil(lambda: error.minimumSizeHint().width() <= error.width() <= wizard.file.width())
+    qtbot.waitUntil(lambda: error.height() >= error.heightForWidth(error.width()))  # every wrapped line shown
+    wizard.close()

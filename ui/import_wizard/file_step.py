@@ -82,6 +82,7 @@ class FileStep(QWidget):
         self.detected.setObjectName("import-detected")
         self.error = QLabel()
         self.error.setObjectName("import-file-error")
+        self.error.setWordWrap(True)  # a reason such as how to remove a workbook's password is a sentence
         self.table = QTableWidget()
         self.table.setObjectName("import-preview")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

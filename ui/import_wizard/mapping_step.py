@@ -71,6 +71,7 @@ class MappingStep(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
         self.combos: dict[str, QComboBox] = {}
         self.problem = QLabel()
+        self.problem.setWordWrap(True)
         self.problem.setObjectName("import-mapping-problem")
         self.skip = QRadioButton("Skip duplicates — add new records, leave existing ones as they are")
         self.skip.setObjectName("import-skip")
