@@ -18,6 +18,7 @@ from app.db.models import (
     OrgUnit,
     Workspace,
 )
+from app.demo_files import store_failed_records
 from app.transfer.export import file_name as export_file_name
 
 FIRST = ["Anna", "Ben", "Clara", "David", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kira", "Luis",
@@ -58,6 +59,7 @@ def seed(engine: Engine, *, small: bool = False, rng_seed: int = 42) -> dict[str
             _leads(conn, rng, ws, employees[ws], sizes["leads"] // 2, now)
         _runs(conn, rng, ws_ids, sizes["runs"], now)
         _schedule_decisions(conn, ws_ids, now)
+    store_failed_records(engine)
     return {"workspaces": len(ws_ids), "employees": sizes["employees"], "accounts": sizes["accounts"],
             "contacts": sizes["contacts"], "leads": sizes["leads"], "runs": sizes["runs"]}
 
