@@ -11,8 +11,10 @@ from sqlalchemy import Engine, func, select
 
 from app.cli.commands import wait_for
 from app.db import tables
+from app.engine import artifacts
 from app.engine.records import RunRecord
 from app.engine.runs import get_run
+from app.transfer.sources import open_source
 
 HEADERS = ["First Name", "Last Name", "Email", "Phone", "Company", "Status"]
 
@@ -51,3 +53,21 @@ def rows_of(engine: Engine, table_name: str, *columns: str) -> list[tuple[Any, .
     table = getattr(tables, table_name)
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(*(table.c[c] for c in columns)).order_by(table.c.id))]
+
+
+def source_records(path: Path, sheet: str | None = None) -> list[tuple[int, list[object], str | None]]:
+    """Every record a file's source gives: (row number, values, the row's problem)."""
+    source = open_source(path, sheet)
+    try:
+        return list(source.records())
+    finally:
+        source.close()
+
+
+def saved_artifact(engine: Engine, kind: str, run_id: int, dest: Path) -> Path:
+    """The run's stored file of this kind (export, failed_records…), saved to `dest`."""
+    with engine.connect() as conn:
+        artifact_id = artifacts.find(conn, run_id, kind)
+    assert artifact_id is not None, f"run {run_id} has no {kind} file"
+    artifacts.save_to(engine, artifact_id, dest)
+    return dest

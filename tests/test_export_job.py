@@ -12,12 +12,11 @@ from sqlalchemy import Engine, insert
 
 from app.clock import utcnow
 from app.db import tables
-from app.engine import artifacts
 from app.engine.status import RunStatus
 from app.transfer import export
 from app.transfer.api import TransferError, enqueue_export, enqueue_import
 from tests.engine_support import add_workspace
-from tests.import_support import rows_of, run_to_end
+from tests.import_support import rows_of, run_to_end, saved_artifact
 
 DANGEROUS = ["=1+1", "+49 30 123", "-2", "@SUM(A1)", "\tTab", "\rCR", "plain"]
 
@@ -40,14 +39,6 @@ def _seed(engine: Engine) -> tuple[int, int]:
     return ws, other
 
 
-def _download(engine: Engine, run_id: int, dest: Path) -> Path:
-    with engine.connect() as conn:
-        artifact_id = artifacts.find(conn, run_id, "export")
-    assert artifact_id is not None
-    artifacts.save_to(engine, artifact_id, dest)
-    return dest
-
-
 def test_csv_export_guards_formulas_and_reimports_unchanged(engine: Engine, tmp_path: Path) -> None:
     _seed(engine)
     run = run_to_end(engine, enqueue_export(engine, "leads", "csv", [], ["email", "first_name", "owner", "score", "created_at",
@@ -55,7 +46,7 @@ def test_csv_export_guards_formulas_and_reimports_unchanged(engine: Engine, tmp_
     assert run.status is RunStatus.COMPLETED and (run.total, run.processed) == (7, 7)
     assert run.result and run.result["records"] == 7
     assert run.file_name == f"leads-{run.run_date.isoformat()}-run{run.id}.csv"  # the history's File Name column
-    path = _download(engine, run.id, tmp_path / "out.csv")
+    path = saved_artifact(engine, "export", run.id, tmp_path / "out.csv")
     assert run.result["file_size"] == path.stat().st_size
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -75,7 +66,7 @@ def test_csv_export_guards_formulas_and_reimports_unchanged(engine: Engine, tmp_
 def test_filter_columns_and_workspaces(engine: Engine, tmp_path: Path) -> None:
     _seed(engine)
     run = run_to_end(engine, enqueue_export(engine, "leads", "csv", ["status=new", "score>=20"], ["Email", "Last Name"]))
-    text = _download(engine, run.id, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+    text = saved_artifact(engine, "export", run.id, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines() == ["Email,Last Name", "lead2@firm.example.com,Last2", "lead4@firm.example.com,Last4",
                                  "lead6@firm.example.com,Last6"]
     everywhere = run_to_end(engine, enqueue_export(engine, "leads", "csv", ["status=new"], ["email"]))
@@ -92,7 +83,7 @@ def test_xlsx_writes_strings_as_strings(engine: Engine, tmp_path: Path) -> None:
 
     _seed(engine)
     run = run_to_end(engine, enqueue_export(engine, "leads", "xlsx", [], ["first_name", "score", "created_at"], "main"))
-    path = _download(engine, run.id, tmp_path / "out.xlsx")
+    path = saved_artifact(engine, "export", run.id, tmp_path / "out.xlsx")
     values = list(python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Leads").iter_rows())
     assert [row[0] for row in values[1:]] == DANGEROUS
     sheet = openpyxl.load_workbook(path)["Leads"]
@@ -108,7 +99,7 @@ def test_xlsx_continues_on_a_new_sheet(engine: Engine, tmp_path: Path, monkeypat
     assert export.SHEET_ROWS == 1_048_576  # what a sheet holds: a header and 1,048,575 rows
     monkeypatch.setattr(export, "SHEET_ROWS", 4)  # a header and 3 rows per sheet, as 1 + 1,048,575 in real life
     run = run_to_end(engine, enqueue_export(engine, "leads", "xlsx", [], ["email"], "main"))
-    book = openpyxl.load_workbook(_download(engine, run.id, tmp_path / "s.xlsx"))
+    book = openpyxl.load_workbook(saved_artifact(engine, "export", run.id, tmp_path / "s.xlsx"))
     assert book.sheetnames == ["Leads", "Leads (2)", "Leads (3)"]
     assert [[c.value for c in row] for row in book["Leads (3)"].iter_rows()] == [["Email"], ["lead6@firm.example.com"]]
     assert [ws.max_row for ws in book.worksheets] == [4, 4, 2]  # full sheets, each with the header

@@ -14,11 +14,11 @@ import python_calamine
 import xlsxwriter
 from sqlalchemy import Engine
 
-from app.engine import artifacts, history
+from app.engine import history
 from app.transfer.api import enqueue_import, rerun_failed
 from app.transfer.failed import write_error_report
 from tests.engine_support import add_workspace
-from tests.import_support import rows_of, run_to_end, write_csv
+from tests.import_support import rows_of, run_to_end, saved_artifact, write_csv
 
 HEADERS = ["Last Name", "Email", "Created At", "Phone", "Score", "Met At", "Call Length", "VIP", "Note"]
 
@@ -46,21 +46,13 @@ def _book(path: Path) -> Path:
     return path
 
 
-def _failed_file(engine: Engine, run_id: int, dest: Path) -> Path:
-    with engine.connect() as conn:
-        artifact_id = artifacts.find(conn, run_id, "failed_records")
-    assert artifact_id is not None
-    artifacts.save_to(engine, artifact_id, dest)
-    return dest
-
-
 def test_a_workbooks_failed_records_keep_their_cell_types_and_reimport(engine: Engine, tmp_path: Path) -> None:
     add_workspace(engine)
     mapping = {"Score": "", "Met At": "", "Call Length": "", "VIP": "", "Note": ""}
     run = run_to_end(engine, enqueue_import(engine, _book(tmp_path / "in.xlsx"), "leads", workspace="main",
                                             mapping=mapping))
     assert (run.created, run.failed) == (1, 1)
-    failed = _failed_file(engine, run.id, tmp_path / "failed.xlsx")
+    failed = saved_artifact(engine, "failed_records", run.id, tmp_path / "failed.xlsx")
     got = list(python_calamine.CalamineWorkbook.from_path(str(failed)).get_sheet_by_name("Leads").iter_rows())
     assert got == [[*HEADERS, "Error"],
                    ["Costa", "not-an-email", dt.date(2024, 5, 31), 4930123456.0, 12.5, dt.datetime(2024, 6, 1, 14, 45),
@@ -101,7 +93,7 @@ def test_a_csv_imports_failed_records_stay_text_in_its_format(engine: Engine, tm
                      delimiter=";")
     run = run_to_end(engine, enqueue_import(engine, path, "leads", workspace="main"))
     assert run.failed == 1
-    failed = _failed_file(engine, run.id, tmp_path / "failed.csv")
+    failed = saved_artifact(engine, "failed_records", run.id, tmp_path / "failed.csv")
     with failed.open(encoding="cp1252", newline="") as handle:
         got = list(csv.reader(handle, delimiter=";"))
     assert got == [["Last Name", "Email", "Created At", "Phone", "Error"],

@@ -18,17 +18,9 @@ from app.engine.status import RunStatus
 from app.transfer.api import TransferError, enqueue_import, preview
 from app.transfer.sources import SourceError, open_source
 from tests.engine_support import add_workspace
-from tests.import_support import rows_of, run_to_end
+from tests.import_support import rows_of, run_to_end, source_records
 
 TEXT = "First Name,Last Name,Email\r\nAnna,Berg,anna@firm.example.com\r\nBen,Costa,ben@firm.example.com\r\n"
-
-
-def _records(path: Path, sheet: str | None = None) -> list[tuple[int, list[object], str | None]]:
-    source = open_source(path, sheet)
-    try:
-        return list(source.records())
-    finally:
-        source.close()
 
 
 def test_a_nul_byte_fails_its_row_not_the_import(engine: Engine, tmp_path: Path) -> None:
@@ -52,7 +44,7 @@ def test_utf16_without_its_bom_is_read_as_utf16(tmp_path: Path, encoding: str) -
     path.write_bytes(TEXT.replace("Berg", "Bérg").encode(encoding))
     source = open_source(path)
     assert (source.info.encoding, source.info.headers) == (encoding, ["First Name", "Last Name", "Email"])
-    assert [r[1] for r in _records(path)] == [["Anna", "Bérg", "anna@firm.example.com"],
+    assert [r[1] for r in source_records(path)] == [["Anna", "Bérg", "anna@firm.example.com"],
                                                ["Ben", "Costa", "ben@firm.example.com"]]
 
 
@@ -67,7 +59,7 @@ def test_binary_and_compressed_files_are_refused_in_one_line(tmp_path: Path) -> 
         open_source(binary)
     stray = tmp_path / "stray.csv"  # a few control bytes in text are not binary
     stray.write_bytes(TEXT.replace("Ben", "B\x01en").encode())
-    assert len(_records(stray)) == 2
+    assert len(source_records(stray)) == 2
 
 
 def test_invisible_marks_around_a_header_do_not_hide_its_column(tmp_path: Path) -> None:
@@ -119,8 +111,8 @@ def test_a_hidden_first_sheet_is_not_the_one_read(tmp_path: Path) -> None:
                  ("Leads", [HEAD, ["Anna", "Berg", "anna@firm.example.com"]], False))
     source = open_source(path)
     assert (source.info.sheet, source.info.sheets) == ("Leads", ["Old", "Leads"])
-    assert _records(path)[0][1] == ["Anna", "Berg", "anna@firm.example.com"]
-    assert _records(path, "Old")[0][1][0] == "Old"  # chosen by name, it is read
+    assert source_records(path)[0][1] == ["Anna", "Berg", "anna@firm.example.com"]
+    assert source_records(path, "Old")[0][1][0] == "Old"  # chosen by name, it is read
 
 
 def test_workbooks_that_cannot_be_read_say_why(tmp_path: Path) -> None:

@@ -12,17 +12,9 @@ import xlsxwriter
 
 from app.transfer.api import preview
 from app.transfer.sources import SOFT_FIELD_LIMIT, SourceError, open_source, too_long
-from tests.import_support import HEADERS, lead, write_csv
+from tests.import_support import HEADERS, lead, source_records, write_csv
 
 TRICKY = ["Zoë", "Müller-Lüdenscheidt", "zoe@firm.example.com", "+49 30 1234567", "Café, \"Bistro\"\nsecond line", "new"]
-
-
-def _records(path: Path, sheet: str | None = None) -> list[tuple[int, list[object], str | None]]:
-    source = open_source(path, sheet)
-    try:
-        return list(source.records())
-    finally:
-        source.close()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
@@ -41,7 +33,7 @@ def test_encoding_and_delimiter_are_detected(tmp_path: Path, encoding: str, deli
 def test_cp1252_with_accents_only_late_in_a_large_file(tmp_path: Path) -> None:
     rows = [lead(i) for i in range(5000)] + [["Renée", "Besançon", "r@firm.example.com", "", "Œuvre “Quote”", "new"]]
     path = write_csv(tmp_path / "late.csv", rows, encoding="cp1252", delimiter=";")
-    records = _records(path)
+    records = source_records(path)
     assert records[-1][1][:2] == ["Renée", "Besançon"]
     assert records[-1][1][4] == "Œuvre “Quote”"
 
@@ -49,13 +41,13 @@ def test_cp1252_with_accents_only_late_in_a_large_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("ending", ["\r\n", "\n"])
 def test_line_endings(tmp_path: Path, ending: str) -> None:
     path = write_csv(tmp_path / "e.csv", [lead(1), lead(2)], lineterminator=ending)
-    assert [r[1] for r in _records(path)] == [lead(1), lead(2)]
+    assert [r[1] for r in source_records(path)] == [lead(1), lead(2)]
 
 
 def test_ragged_rows(tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("First Name,Last Name,Email\nA,B\nC,D,c@x.com,,\nE,F,e@x.com,extra\n", encoding="utf-8")
-    records = _records(path)
+    records = source_records(path)
     assert records[0] == (2, ["A", "B", ""], None)  # short rows are padded with blanks
     assert records[1] == (3, ["C", "D", "c@x.com"], None)  # empty extra cells are dropped
     assert records[2][0] == 4 and records[2][2] == "Row has 4 values but the header has 3 columns"
@@ -64,7 +56,7 @@ def test_ragged_rows(tmp_path: Path) -> None:
 def test_a_field_beyond_the_csv_limit_does_not_stop_the_file(tmp_path: Path) -> None:
     huge = "x" * (SOFT_FIELD_LIMIT + 10)
     path = write_csv(tmp_path / "huge.csv", [lead(1), lead(2, Company=huge), lead(3)])
-    records = _records(path)
+    records = source_records(path)
     assert [r[0] for r in records] == [2, 3, 4] and all(r[2] is None for r in records)
     assert records[1][1][4] == huge  # read whole; the importer fails the row (tests/test_import_job.py)
     assert too_long(["a", huge, "b"]) == [1] and too_long(["a"]) == []
@@ -81,9 +73,9 @@ def test_empty_file_and_blank_header(tmp_path: Path) -> None:
         open_source(blank)
 
 
-def test_header_only_file_has_no_records(tmp_path: Path) -> None:
+def test_header_only_file_has_nosource_records(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", [])
-    assert _records(path) == []
+    assert source_records(path) == []
 
 
 def test_a_non_spreadsheet_named_xlsx_is_refused(tmp_path: Path) -> None:
@@ -109,7 +101,7 @@ def make_workbook(path: Path) -> Path:
 
 def test_workbook_named_sheet_dates_and_floats(tmp_path: Path) -> None:
     path = make_workbook(tmp_path / "book.xlsx")
-    records = _records(path, "leads")  # sheet names match ignoring case
+    records = source_records(path, "leads")  # sheet names match ignoring case
     assert records[0] == (2, ["Anna", "Berg", "anna@firm.example.com", 4930123456.0, dt.date(2024, 5, 31), ""], None)
     assert records[1] == (3, [], None)  # a blank row keeps its row number and is skipped
     assert records[2][0] == 4

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
@@ -134,3 +135,19 @@ class PauseAfterFirstBatch:
 
     def release(self) -> None:
         self.go.set()
+
+
+@contextmanager
+def themed(monkeypatch, scheme: str) -> Iterator[QApplication]:  # type: ignore[no-untyped-def]
+    """The application in the light or dark palette for the block, light again after it."""
+    from ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    monkeypatch.setenv("BATCHDESK_THEME", scheme)
+    apply_theme(app)
+    try:
+        yield app
+    finally:
+        monkeypatch.setenv("BATCHDESK_THEME", "light")
+        apply_theme(app)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QProgressBar
+from PySide6.QtWidgets import QProgressBar
 
 from app.engine.status import RunStatus
+from tests.console.helpers import themed
 from ui.theme import contrast as _contrast
 
 
@@ -28,13 +29,8 @@ def _strongest(image: QImage, area: tuple[int, int, int, int]) -> tuple[float, Q
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_tinted_progress_bar_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: str) -> None:
     from ui.detail.summary import tint_progress
-    from ui.theme import apply_theme
 
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    monkeypatch.setenv("BATCHDESK_THEME", scheme)
-    apply_theme(app)
-    try:
+    with themed(monkeypatch, scheme):
         bar = QProgressBar()
         qtbot.addWidget(bar)
         bar.resize(400, 24)
@@ -46,21 +42,12 @@ def test_the_tinted_progress_bar_text_reads_on_both_palettes(qtbot, monkeypatch,
             tint_progress(bar, status)
             text, chunk = _strongest(bar.grab().toImage(), (20, 6, 380, 18))
             assert text >= 4.5, f"{status.value}: text {text:.2f}:1 on its {scheme} bar ({chunk.name()})"
-    finally:
-        monkeypatch.setenv("BATCHDESK_THEME", "light")
-        apply_theme(app)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_status_chips_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: str) -> None:
     from ui.delegates import paint_chip
-    from ui.theme import apply_theme
-
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    monkeypatch.setenv("BATCHDESK_THEME", scheme)
-    apply_theme(app)
-    try:
+    with themed(monkeypatch, scheme) as app:
         font = QFont(app.font())
         font.setBold(True)
         for status in RunStatus:
@@ -74,9 +61,6 @@ def test_status_chips_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: st
             text, fill = _strongest(image, (16, 10, 70, 20))
             assert fill.name() != app.palette().base().color().name()
             assert text >= 4.5, f"{status.label}: text {text:.2f}:1 on its {scheme} chip ({fill.name()})"
-    finally:
-        monkeypatch.setenv("BATCHDESK_THEME", "light")
-        apply_theme(app)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -85,13 +69,7 @@ def test_muted_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: str) -> N
     on the window: on the light palette they were Fusion's half-black, 3.9:1."""
     from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-    from ui.theme import apply_theme
-
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    monkeypatch.setenv("BATCHDESK_THEME", scheme)
-    apply_theme(app)
-    try:
+    with themed(monkeypatch, scheme) as app:
         host = QWidget()
         qtbot.addWidget(host)
         label = QLabel("Only records owned by this employee.")
@@ -104,6 +82,3 @@ def test_muted_text_reads_on_both_palettes(qtbot, monkeypatch, scheme: str) -> N
         text, fill = _strongest(image, (geometry.left(), geometry.top(), geometry.right(), geometry.bottom()))
         assert fill.name() == app.palette().window().color().name()
         assert text >= 4.5, f"muted text {text:.2f}:1 on the {scheme} window"
-    finally:
-        monkeypatch.setenv("BATCHDESK_THEME", "light")
-        apply_theme(app)

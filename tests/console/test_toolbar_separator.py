@@ -4,20 +4,15 @@ both palettes: Fusion drew it a shade off the dark window colour (#1c2024 on #1f
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QApplication, QToolBar, QWidget
+from PySide6.QtWidgets import QToolBar, QWidget
 
+from tests.console.helpers import themed
 from ui.theme import contrast as _contrast
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_toolbar_separator_shows_on_both_palettes(make_window, qtbot, monkeypatch, scheme: str) -> None:
-    from ui.theme import apply_theme
-
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    monkeypatch.setenv("BATCHDESK_THEME", scheme)
-    apply_theme(app)
-    try:
+    with themed(monkeypatch, scheme):
         window = make_window()
         bar = window.findChild(QToolBar, "MainToolbar")
         separators = [w for w in bar.findChildren(QWidget) if w.metaObject().className() == "QToolBarSeparator"]
@@ -28,6 +23,3 @@ def test_the_toolbar_separator_shows_on_both_palettes(make_window, qtbot, monkey
         strongest = max(_contrast(image.pixelColor(x, rect.center().y()), background)
                         for x in range(rect.left(), rect.right() + 1))
         assert strongest >= 1.4, f"separator {strongest:.2f}:1 against the toolbar"
-    finally:
-        monkeypatch.setenv("BATCHDESK_THEME", "light")
-        apply_theme(app)
