@@ -13,8 +13,7 @@ from app.clock import utcnow
 from app.db import tables
 from app.transfer.api import TransferError, enqueue_export
 from tests.engine_support import add_workspace
-from tests.import_support import run_to_end
-from tests.test_export_job import _download
+from tests.import_support import run_to_end, saved_artifact
 
 
 def _contacts(engine: Engine) -> None:
@@ -38,7 +37,7 @@ def _contacts(engine: Engine) -> None:
 def test_contacts_filter_by_account_name(engine: Engine, tmp_path: Path, where: str, emails: list[str]) -> None:
     _contacts(engine)
     run = run_to_end(engine, enqueue_export(engine, "contacts", "csv", [where], ["email", "account"]))
-    lines = _download(engine, run.id, tmp_path / "c.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    lines = saved_artifact(engine, "export", run.id, tmp_path / "c.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
     assert [line.split("@")[0] for line in lines] == emails
     with pytest.raises(TransferError, match="account accepts =, != or ~"):
         enqueue_export(engine, "contacts", "csv", ["account>x"])

@@ -16,8 +16,8 @@ from app.engine.status import RunStatus
 from app.transfer import copysplit, export
 from app.transfer.api import enqueue_export
 from tests.engine_support import add_workspace
-from tests.import_support import run_to_end
-from tests.test_export_job import DANGEROUS, _download
+from tests.import_support import run_to_end, saved_artifact
+from tests.test_export_job import DANGEROUS
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # the COPY path is PostgreSQL's
 
@@ -37,7 +37,7 @@ def _export(engine: Engine, tmp_path: Path, name: str, where: list[str]) -> tupl
     run = run_to_end(engine, enqueue_export(engine, "leads", "csv", where, [], "main"))
     assert run.status is RunStatus.COMPLETED, run.error
     assert run.result is not None
-    data = _download(engine, run.id, tmp_path / name).read_bytes()
+    data = saved_artifact(engine, "export", run.id, tmp_path / name).read_bytes()
     assert run.result["file_size"] == len(data)
     return data, run.result["records"]
 
