@@ -10,6 +10,7 @@ from tests.console.helpers import themed
 from ui.theme import contrast as _contrast
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a look: the database does not change it
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_toolbar_separator_shows_on_both_palettes(make_window, qtbot, monkeypatch, scheme: str) -> None:
     with themed(monkeypatch, scheme):
